@@ -1,0 +1,117 @@
+// fs/fuse/file.c: open/release and the read/write/mmap/splice dispatch, with the
+// famfs hooks of the series (GET_FMAP at open, famfs read/write/mmap, splice -EIO).
+import { encodeStruct, decodeStruct } from '../uapi/layout';
+import { fuse_open_in, fuse_open_out, fuse_opcode, fuse_release_in } from '../uapi/fuse';
+import { fuse_mount, inode, get_node_id, fuse_file_famfs, FUSE_IS_VIRTIO_DAX } from './fuse_i';
+import { FUSE_ARGS } from './dev';
+import { famfs_fuse_mmap, famfs_fuse_read_iter, famfs_fuse_write_iter, fuse_get_fmap } from './famfs';
+import { EIO, EISDIR, EOPNOTSUPP } from './lib/errno';
+import { S_ISDIR, S_ISREG } from './lib/namei';
+import { file, iov_iter, kiocb, READ, vm_area_struct } from './lib/fs';
+
+function fuse_send_open(fm: fuse_mount, ino: inode, flags: number, opcode: number): { err: number; fh: bigint } {
+  const inarg = encodeStruct(fuse_open_in, { flags: flags & ~0o300 /* O_CREAT|O_EXCL stripped */ });
+  const outarg = new Uint8Array(fuse_open_out.size);
+  const args = FUSE_ARGS();
+  args.opcode = opcode;
+  args.nodeid = get_node_id(ino);
+  args.in_numargs = 1;
+  args.in_args[0] = { size: inarg.length, value: inarg };
+  args.out_numargs = 1;
+  args.out_args[0] = { size: outarg.length, value: outarg };
+  const err = fm.fc.iq.fuse_simple_request(args);
+  return { err, fh: err ? 0n : decodeStruct(fuse_open_out, outarg, 0).fh };
+}
+
+/** file.c fuse_release / fuse_sync_release: RELEASE, no reply payload. */
+export function fuse_release(fm: fuse_mount, f: file<inode>): number {
+  const ino = f.f_inode;
+  const inarg = encodeStruct(fuse_release_in, { fh: f.fh, flags: f.f_mode });
+  const args = FUSE_ARGS();
+  args.opcode = S_ISDIR(ino.i_mode) ? fuse_opcode.FUSE_RELEASEDIR : fuse_opcode.FUSE_RELEASE;
+  args.nodeid = get_node_id(ino);
+  args.in_numargs = 1;
+  args.in_args[0] = { size: inarg.length, value: inarg };
+  return fm.fc.iq.fuse_simple_request(args);
+}
+
+/**
+ * file.c fuse_open (famfs part, patch 03): after a successful FUSE_OPEN of a
+ * regular file on a famfs connection, fuse_get_fmap(); its error is fatal to
+ * the open (the file is released synchronously).
+ */
+export function fuse_open(fm: fuse_mount, ino: inode, flags: number): file<inode> | number {
+  const fc = fm.fc;
+  const isdir = S_ISDIR(ino.i_mode);
+  if (isdir && (flags & 3) !== 0) return -EISDIR;
+  const { err: openErr, fh } = fuse_send_open(fm, ino, flags, isdir ? fuse_opcode.FUSE_OPENDIR : fuse_opcode.FUSE_OPEN);
+  if (openErr) return openErr;
+  const f: file<inode> = { f_inode: ino, f_mode: flags, fh };
+
+  if (fc.famfs_iomap && S_ISREG(ino.i_mode)) {
+    const err = fuse_get_fmap(fm, ino);
+    if (err) {
+      fuse_release(fm, f); // fuse_sync_release()
+      return err;
+    }
+  }
+  // invalidate_inode_pages2() is skipped for famfs files (&& !fuse_file_famfs(fi))
+  return f;
+}
+
+/** file.c fuse_file_read_iter dispatch: virtio-dax, then famfs, then the plain fuse path. */
+export function fuse_file_read_iter(fm: fuse_mount, iocb: kiocb<inode>, to: iov_iter): number {
+  const fi = iocb.ki_filp.f_inode.fi;
+  if (FUSE_IS_VIRTIO_DAX(fi)) return -EOPNOTSUPP; // virtio-fs dax: not modelled
+  if (fuse_file_famfs(fi)) return famfs_fuse_read_iter(iocb, to);
+  return fuse_plain_io(fm, iocb, to);
+}
+
+export function fuse_file_write_iter(fm: fuse_mount, iocb: kiocb<inode>, from: iov_iter): number {
+  const fi = iocb.ki_filp.f_inode.fi;
+  if (FUSE_IS_VIRTIO_DAX(fi)) return -EOPNOTSUPP;
+  if (fuse_file_famfs(fi)) return famfs_fuse_write_iter(iocb, from);
+  return fuse_plain_io(fm, iocb, from);
+}
+
+/** The ordinary fuse READ/WRITE upcall for files without famfs meta (direct-io style). */
+function fuse_plain_io(fm: fuse_mount, iocb: kiocb<inode>, it: iov_iter): number {
+  const read = it.rw === READ;
+  const inarg = new Uint8Array(read ? 40 : 40 + it.count);
+  const dv = new DataView(inarg.buffer);
+  dv.setBigUint64(0, iocb.ki_filp.fh, true);
+  dv.setBigUint64(8, iocb.ki_pos, true);
+  dv.setUint32(16, it.count, true);
+  if (!read) inarg.set(it.buf.subarray(it.off, it.off + it.count), 40);
+  const args = FUSE_ARGS();
+  args.opcode = read ? fuse_opcode.FUSE_READ : fuse_opcode.FUSE_WRITE;
+  args.nodeid = get_node_id(iocb.ki_filp.f_inode);
+  args.in_numargs = 1;
+  args.in_args[0] = { size: inarg.length, value: inarg };
+  const out = new Uint8Array(read ? it.count : 8);
+  args.out_numargs = 1;
+  args.out_args[0] = { size: out.length, value: out };
+  args.out_argvar = read;
+  const rc = fm.fc.iq.fuse_simple_request(args);
+  if (rc < 0) return rc;
+  const n = read ? rc : new DataView(out.buffer).getUint32(0, true);
+  if (read) it.buf.set(out.subarray(0, n), it.off);
+  it.off += n;
+  it.count -= n;
+  iocb.ki_pos += BigInt(n);
+  return n;
+}
+
+/** file.c fuse_file_mmap dispatch (famfs part). */
+export function fuse_file_mmap(f: file<inode>, vma: vm_area_struct<inode>): number {
+  const fi = f.f_inode.fi;
+  if (FUSE_IS_VIRTIO_DAX(fi)) return -EOPNOTSUPP;
+  if (fuse_file_famfs(fi)) return famfs_fuse_mmap(f, vma);
+  return -EOPNOTSUPP; // page-cache mmap of plain fuse files: not modelled
+}
+
+/** file.c fuse_splice_read / fuse_splice_write: famfs files bypass the page cache -> -EIO. */
+export function fuse_splice(f: file<inode>): number {
+  if (fuse_file_famfs(f.f_inode.fi)) return -EIO;
+  return -EOPNOTSUPP;
+}

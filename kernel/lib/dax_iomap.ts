@@ -1,0 +1,126 @@
+// fs/dax.c as famfs uses it: dax_iomap_rw() walks the file range through
+// ->iomap_begin and copies to/from device memory; dax_iomap_fault() resolves
+// one PTE or PMD fault. Behaviour follows the stock code [inferred, kernel-spec
+// §3.11]: PMD faults that cannot be served fall back to PTE; orders other than 0
+// and PMD_ORDER fall back; beyond i_size is SIGBUS; iomap errors map through
+// vmf_error().
+import { EHWPOISON, EIO, ENOMEM } from './errno';
+import { arch, PMD_ORDER } from './params';
+import { dax_direct_access } from './dax';
+import { iomap, iomap_ops, iomap_zero, IOMAP_DAX, IOMAP_FAULT, IOMAP_MAPPED, IOMAP_WRITE } from './iomap';
+import { iov_iter, kiocb, vm_fault, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, WRITE } from './fs';
+import { WARN_ON } from './printk';
+
+export interface DaxInode {
+  i_size: bigint;
+}
+
+/** vmf_error(): errno -> vm_fault_t */
+export function vmf_error(err: number): number {
+  if (err === -ENOMEM) return VM_FAULT_OOM;
+  if (err === -EHWPOISON) return VM_FAULT_HWPOISON;
+  return VM_FAULT_SIGBUS;
+}
+
+/** Bytes the mapping covers from `pos`, or -errno from the device. */
+function direct_access(map: iomap, pos: bigint, len: bigint): bigint | number {
+  if (!map.dax_dev) return -EIO;
+  return dax_direct_access(map.dax_dev, map.addr + (pos - map.offset), len);
+}
+
+/** dax_iomap_rw(): returns bytes done, or -errno if nothing was done. */
+export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter, ops: iomap_ops<I>): number {
+  const inode = iocb.ki_filp.f_inode;
+  const write = iter.rw === WRITE;
+  let pos = iocb.ki_pos;
+  let length = BigInt(iter.count);
+  if (!write) {
+    const end = pos + length < inode.i_size ? pos + length : inode.i_size;
+    if (pos >= end) return 0;
+    length = end - pos;
+  }
+  const flags = IOMAP_DAX | (write ? IOMAP_WRITE : 0);
+  let done = 0;
+  let ret = 0;
+  const map = iomap_zero();
+  while (length > 0n) {
+    ret = ops.iomap_begin(inode, pos, length, flags, map, null);
+    if (ret < 0) break;
+    if (WARN_ON(map.length === 0n, 'iomap_iter: zero-length mapping')) { ret = -EIO; break; }
+    const n = dax_iomap_iter_copy(map, pos, map.length < length ? map.length : length, iter, write);
+    if (n < 0) { ret = n; break; }
+    done += n;
+    pos += BigInt(n);
+    length -= BigInt(n);
+    if (n === 0) break;
+  }
+  iocb.ki_pos += BigInt(done);
+  return done > 0 ? done : ret;
+}
+
+function dax_iomap_iter_copy(map: iomap, pos: bigint, len: bigint, iter: iov_iter, write: boolean): number {
+  if (map.type !== IOMAP_MAPPED) return -EIO;
+  const avail = direct_access(map, pos, len);
+  if (typeof avail === 'number') return avail;
+  const n = Number(avail);
+  const devoff = Number(map.addr + (pos - map.offset));
+  const user = iter.buf.subarray(iter.off, iter.off + n);
+  const dev = map.dax_dev!;
+  if (write) dev.store.write(devoff, user);
+  else dev.store.read(devoff, user);
+  iter.off += n;
+  iter.count -= n;
+  return n;
+}
+
+/** dax_iomap_fault(): order 0 (PTE) or PMD_ORDER; anything else falls back. */
+export function dax_iomap_fault<I extends DaxInode>(vmf: vm_fault<I>, order: number, write: boolean, ops: iomap_ops<I>): number {
+  if (order === 0) return dax_iomap_pte_fault(vmf, write, ops);
+  if (order === PMD_ORDER()) return dax_iomap_pmd_fault(vmf, write, ops);
+  return VM_FAULT_FALLBACK;
+}
+
+function fault_flags(write: boolean): number {
+  return IOMAP_DAX | IOMAP_FAULT | (write ? IOMAP_WRITE : 0);
+}
+
+function dax_iomap_pte_fault<I extends DaxInode>(vmf: vm_fault<I>, write: boolean, ops: iomap_ops<I>): number {
+  const inode = vmf.vma.vm_file.f_inode;
+  const pos = vmf.pgoff * arch.PAGE_SIZE;
+  if (pos >= inode.i_size) return VM_FAULT_SIGBUS;
+  const map = iomap_zero();
+  const err = ops.iomap_begin(inode, pos, arch.PAGE_SIZE, fault_flags(write), map, null);
+  if (err < 0) return vmf_error(err);
+  if (map.length < arch.PAGE_SIZE || map.type !== IOMAP_MAPPED) return VM_FAULT_SIGBUS;
+  const avail = direct_access(map, pos, arch.PAGE_SIZE);
+  if (typeof avail === 'number') return vmf_error(avail);
+  if (avail < arch.PAGE_SIZE) return VM_FAULT_SIGBUS;
+  vmf.mapped_addr = map.addr + (pos - map.offset);
+  vmf.mapped_len = arch.PAGE_SIZE;
+  vmf.mapped_dev = map.dax_dev;
+  return VM_FAULT_NOPAGE;
+}
+
+function dax_iomap_pmd_fault<I extends DaxInode>(vmf: vm_fault<I>, write: boolean, ops: iomap_ops<I>): number {
+  const inode = vmf.vma.vm_file.f_inode;
+  const pmdPages = arch.PMD_SIZE / arch.PAGE_SIZE;
+  const pgoff = vmf.pgoff & ~(pmdPages - 1n);
+  const pos = pgoff * arch.PAGE_SIZE;
+  // dax_fault_check_fallback(): the whole PMD must lie inside the vma and i_size
+  const maxPgoff = (inode.i_size + arch.PAGE_SIZE - 1n) / arch.PAGE_SIZE;
+  if ((pgoff | (pmdPages - 1n)) >= maxPgoff) return VM_FAULT_FALLBACK;
+  const vma = vmf.vma;
+  if (pgoff < vma.vm_pgoff || (pgoff - vma.vm_pgoff) * arch.PAGE_SIZE + arch.PMD_SIZE > vma.vm_len) return VM_FAULT_FALLBACK;
+  const map = iomap_zero();
+  const err = ops.iomap_begin(inode, pos, arch.PMD_SIZE, fault_flags(write), map, null);
+  if (err < 0) return VM_FAULT_FALLBACK; // the PTE retry reports the error
+  if (map.length < arch.PMD_SIZE || map.type !== IOMAP_MAPPED) return VM_FAULT_FALLBACK;
+  const addr = map.addr + (pos - map.offset);
+  if (addr % arch.PMD_SIZE !== 0n) return VM_FAULT_FALLBACK;
+  const avail = direct_access(map, pos, arch.PMD_SIZE);
+  if (typeof avail === 'number' || avail < arch.PMD_SIZE) return VM_FAULT_FALLBACK;
+  vmf.mapped_addr = addr;
+  vmf.mapped_len = arch.PMD_SIZE;
+  vmf.mapped_dev = map.dax_dev;
+  return VM_FAULT_NOPAGE;
+}

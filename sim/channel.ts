@@ -1,0 +1,50 @@
+// The simulated /dev/fuse: connects the kernel's input queue to a server model.
+// Requests and replies cross it as bytes; everything is logged.
+import type { fuse_iqueue } from '../kernel/dev';
+import { decodeStruct } from '../uapi/layout';
+import { fuse_in_header } from '../uapi/fuse';
+import { errnoName } from '../kernel/lib/errno';
+import type { FamfsServer } from './server';
+import { TraceEntry, traceReply, traceRequest } from './trace';
+
+export class FuseChannel {
+  readonly log: TraceEntry[] = [];
+  serverAlive = true;
+  onTrace: ((e: TraceEntry) => void) | null = null;
+
+  constructor(private readonly iq: fuse_iqueue, private readonly server: FamfsServer) {
+    iq.wake = () => this.pump();
+  }
+
+  private record(e: TraceEntry): void {
+    this.log.push(e);
+    this.onTrace?.(e);
+  }
+
+  /** The server's loop: read every queued request, answer it (or not). */
+  private pump(): void {
+    for (;;) {
+      if (!this.serverAlive) return;
+      const req = this.iq.fuse_dev_read();
+      if (!req) return;
+      this.record(traceRequest(req));
+      const op = decodeStruct(fuse_in_header, req, 0).opcode;
+      const ans = this.server.handle(req);
+      if (ans.kind === 'die') {
+        this.serverAlive = false;
+        this.iq.fuse_abort_conn(); // fuse_dev_release() of the last fd
+        return;
+      }
+      if (ans.kind === 'none') continue;
+      const entry = traceReply(ans.bytes, op);
+      const rc = this.iq.fuse_dev_write(ans.bytes);
+      if (rc < 0) entry.rejected = `-${errnoName(rc)}`;
+      this.record(entry);
+    }
+  }
+
+  /** Requests (not replies) seen, by op name. */
+  count(op?: string): number {
+    return this.log.filter((e) => e.dir === 'request' && (!op || e.op === op)).length;
+  }
+}
