@@ -114,6 +114,11 @@ export class FamfsServer {
     });
   }
 
+  /** Script one more misbehaviour at run time. */
+  addFault(f: ServerFault): void {
+    this.faults.push({ ...f, fired: 0 });
+  }
+
   /** Change the size the server reports (a rogue truncate seen through GETATTR). */
   setReportedSize(path: string, size: bigint): void {
     const n = this.resolve(path);
