@@ -32,7 +32,7 @@ import {
 } from './lib/fs';
 import { dax_iomap_fault, dax_iomap_rw } from './lib/dax_iomap';
 
-/** C: struct famfs_file_meta **metap — a slot the parser publishes into. */
+/** (port helper) C: struct famfs_file_meta **metap — a slot the parser publishes into. */
 export interface meta_slot {
   value: famfs_file_meta | null;
 }
@@ -97,7 +97,7 @@ function famfs_verify_daxdev(fc: fuse_conn, pathname: string | null, devno: { va
 }
 
 /**
- * The daxdev name as the C uses it: a C string in a char[256]. [flaw B-19] The
+ * (port helper) The daxdev name as the C uses it: a C string in a char[256]. [flaw B-19] The
  * C does not force a NUL; with 256 non-NUL bytes it reads past the struct. The
  * port takes the 256 bytes (as if the next byte were NUL) and warns.
  */
@@ -281,6 +281,7 @@ function famfs_check_ext_alignment(se: famfs_meta_simple_ext): number {
   return errs;
 }
 
+/** (port helper) one fuse_famfs_simple_ext out of the reply buffer */
 function read_simple_ext(buf: Uint8Array, off: number) {
   return decodeStruct(fuse_famfs_simple_ext, buf, off);
 }
@@ -526,7 +527,7 @@ function famfs_dax_err(dd: famfs_daxdev): number {
   return 0;
 }
 
-/** The common err_out of both resolvers: a zero-length, device-less mapping and -EIO. */
+/** (port helper) The common err_out label of both resolvers: a zero-length, device-less mapping and -EIO. */
 function iomap_err_out(map: iomap, file_offset: bigint, flags: number, who: string): number {
   pr_err(`${who}: err_out`);
   map.addr = 0n; /* there is no valid dax device offset */

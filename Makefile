@@ -1,0 +1,41 @@
+# famfs-harness: `make run` and `make test` do all the set-up on a fresh clone.
+SHELL := /bin/bash
+NPM ?= npm
+export npm_config_nodedir ?= /usr
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: all install build addon run test bench fuzz clean
+
+all: build
+
+node_modules/.install-stamp: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	touch $@
+
+install: node_modules/.install-stamp
+
+addon/build/Release/famfs_mmap.node: addon/famfs_mmap.cc addon/binding.gyp node_modules/.install-stamp
+	sh addon/build.sh
+
+addon: addon/build/Release/famfs_mmap.node
+
+build: install addon
+	tsc -p tsconfig.build.json
+
+# The main job on the built-in default: every built-in conformance vector.
+run: build
+	./bin/famfs-harness conformance
+
+test: build
+	jest --ci
+	./bin/famfs-harness conformance --format ktap -o reports/conformance.ktap >/dev/null || true
+	./bin/famfs-harness conformance --format ktap | tail -1
+
+bench: build
+	node dist/bench/run.js
+
+fuzz: build
+	FUZZ_RUNS=$${FUZZ_RUNS:-1000000} node dist/bench/fuzz.js
+
+clean:
+	rm -rf dist addon/build reports

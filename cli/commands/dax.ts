@@ -1,0 +1,65 @@
+// famfs-harness dax info PATH | dax selftest PATH
+import type { Argv } from 'yargs';
+import * as fs from 'fs';
+import { addonStatus, deviceInfo, DaxError, mapRegion, loadAddon } from '../../addon/index';
+import { jsonLine, parseIntArg, UsageError, EXIT_FAIL, EXIT_OK, chalk } from '../io';
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DaxError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export function register(y: Argv): Argv {
+  return y.command('dax <action>', 'inspect and test dax devices and files through the mmap addon', (a) => a
+    .command('info <path>', 'kind, major:minor, size and align of a devdax device or file', (b) => b.positional('path', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }),
+      (argv) => {
+        const i = wrap(() => deviceInfo(argv.path as string));
+        const out = { ...i, size: i.size.toString(), align: i.align.toString(), backend: addonStatus() };
+        if (argv.json) process.stdout.write(jsonLine(out) + '\n');
+        else console.log(`${i.path}: ${i.kind}${i.kind === 'chardev' ? ` ${i.major}:${i.minor}` : ''} size ${i.size} align ${i.align}${i.devdax ? ' (devdax)' : ''}\nbackend: ${out.backend}`);
+        process.exitCode = EXIT_OK;
+      })
+    .command('selftest <path>', 'write a pattern through the mapping, read it back through the file, report bandwidth', (b) => b
+      .positional('path', { type: 'string', demandOption: true })
+      .option('length', { type: 'string', default: '0x4000000' })
+      .option('json', { type: 'boolean' }),
+    (argv) => {
+      const p = argv.path as string;
+      if (!loadAddon()) throw new UsageError(addonStatus());
+      const info = wrap(() => deviceInfo(p));
+      let len = parseIntArg(argv.length, '--length');
+      if (info.size && len > info.size) len = info.size - (info.size % info.align);
+      const m = wrap(() => mapRegion(p, 0n, len));
+      const view = new Uint8Array(m.buffer);
+      const pat = new Uint8Array(1 << 20);
+      for (let i = 0; i < pat.length; i++) pat[i] = (i * 131 + 7) & 0xff;
+      const t0 = process.hrtime.bigint();
+      for (let off = 0; off < view.length; off += pat.length) view.set(pat.subarray(0, Math.min(pat.length, view.length - off)), off);
+      const t1 = process.hrtime.bigint();
+      m.msync();
+      let ok = true;
+      if (info.kind === 'file') {
+        const fd = fs.openSync(p, 'r');
+        const back = new Uint8Array(pat.length);
+        for (let off = 0; off < view.length && ok; off += pat.length) {
+          const n = fs.readSync(fd, back, 0, Math.min(pat.length, view.length - off), off);
+          for (let i = 0; i < n; i++) if (back[i] !== pat[i]) { ok = false; break; }
+        }
+        fs.closeSync(fd);
+      } else {
+        for (let off = 0; off < view.length && ok; off += pat.length) for (let i = 0; i < Math.min(pat.length, view.length - off); i++) if (view[off + i] !== pat[i]) { ok = false; break; }
+      }
+      m.close();
+      const secs = Number(t1 - t0) / 1e9;
+      const mibs = Number(len) / (1 << 20) / secs;
+      const res = { path: p, bytes: len.toString(), write_mib_s: Math.round(mibs), verified: ok, backend: addonStatus() };
+      if (argv.json) process.stdout.write(jsonLine(res) + '\n');
+      else console.log(`${ok ? chalk.green('ok') : chalk.red('MISMATCH')} ${p}: wrote ${len} bytes through the mapping at ${res.write_mib_s} MiB/s; read back through ${info.kind === 'file' ? 'read(2)' : 'the mapping'}: ${ok ? 'identical' : 'different'}`);
+      process.exitCode = ok ? EXIT_OK : EXIT_FAIL;
+    })
+    .demandCommand(1, 'dax needs an action: info or selftest'));
+}

@@ -1,0 +1,54 @@
+// CLI plumbing: one-line errors, exit codes (0 ok, 1 check failed / kernel
+// rejected, 2 bad usage or unreadable input), colour that honours NO_COLOR.
+import * as fs from 'fs';
+import chalk from 'chalk';
+
+if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0;
+
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_USAGE = 2;
+
+/** Bad usage or unreadable input: exit 2 with one line. */
+export class UsageError extends Error {}
+
+export function readFileOrFail(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export function readJsonOrFail(file: string): unknown {
+  const text = readFileOrFail(file).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function writeOut(text: string, file?: string): void {
+  if (!file) { process.stdout.write(text); return; }
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** JSON with bigint as decimal strings. */
+export function jsonLine(o: unknown): string {
+  return JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export function parseIntArg(v: unknown, what: string): bigint {
+  const s = String(v).trim();
+  if (!/^(0x[0-9a-f_]+|\d[\d_]*)$/i.test(s)) throw new UsageError(`${what}: expected a non-negative integer (decimal or 0x hex), got '${s}'`);
+  const n = BigInt(s.replace(/_/g, ''));
+  if (n >= 1n << 64n) throw new UsageError(`${what}: ${s} does not fit in 64 bits`);
+  return n;
+}
+
+export { chalk };
