@@ -1,0 +1,22 @@
+// make fuzz: a long campaign (FUZZ_RUNS payloads, default 10^6).
+import { encodeFmap } from '../uapi/fmap_codec';
+import { fuzzPayload } from './fuzzlib';
+
+const bases = [
+  encodeFmap({ file_size: '0x500000', extents: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x1000000', se_len: '0x200000' }] }),
+  encodeFmap({ ext_type: 'interleave', file_size: '0xc00000', iexts: [{ ie_chunk_size: '0x200000', ie_nbytes: '0x800000', strips: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x800000', se_len: '0x400000' }] }, { ie_chunk_size: '0x200000', ie_nbytes: '0x400000', strips: [{ se_offset: '0x2000000', se_len: '0x200000' }, { se_offset: '0x3000000', se_len: '0x200000' }] }] }),
+];
+const runs = Number(process.env.FUZZ_RUNS ?? 1e6);
+const t0 = Date.now();
+let accepted = 0, bad = 0;
+const flaws: Record<string, number> = {};
+for (let i = 0; i < runs; i++) {
+  const o = fuzzPayload(bases[i % bases.length], i + 1);
+  if (o.accepted) accepted++;
+  if (o.flaw) flaws[o.flaw] = (flaws[o.flaw] ?? 0) + 1;
+  if (!o.ok) { bad++; console.log(`seed ${i + 1}: ${o.why}`); }
+  if (i && i % 100000 === 0) console.log(`${i} payloads, ${accepted} accepted, ${bad} bad, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+console.log(`fuzz: ${runs} payloads, ${accepted} accepted, known flaws hit ${JSON.stringify(flaws)}, ${bad} failures, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`${runs - bad} passed, ${bad} failed`);
+process.exitCode = bad ? 1 : 0;
