@@ -30,6 +30,22 @@ export function FUSE_ARGS(): fuse_args {
   return { opcode: 0, nodeid: 0n, in_numargs: 0, in_args: [], out_numargs: 0, out_args: [] };
 }
 
+/** The common request shape: one in arg (may be empty) and one fixed out arg. */
+export function fuse_args_in_out(opcode: number, nodeid: bigint, inarg: Uint8Array | null, outarg: Uint8Array | null): fuse_args {
+  const args = FUSE_ARGS();
+  args.opcode = opcode;
+  args.nodeid = nodeid;
+  if (inarg) {
+    args.in_numargs = 1;
+    args.in_args[0] = { size: inarg.length, value: inarg };
+  }
+  if (outarg) {
+    args.out_numargs = 1;
+    args.out_args[0] = { size: outarg.length, value: outarg };
+  }
+  return args;
+}
+
 interface fuse_req {
   unique: bigint;
   args: fuse_args;

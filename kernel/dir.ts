@@ -2,7 +2,7 @@
 import { encodeStruct } from '../uapi/layout';
 import { fuse_attr_out, fuse_entry_out, fuse_getattr_in, fuse_opcode } from '../uapi/fuse';
 import { fuse_mount, inode, get_node_id } from './fuse_i';
-import { FUSE_ARGS } from './dev';
+import { fuse_args_in_out } from './dev';
 import { decodeAttr, fuse_change_attributes, inode_cache } from './inode';
 import { EIO, ENAMETOOLONG } from './lib/errno';
 
@@ -13,13 +13,7 @@ export function fuse_lookup_name(fm: fuse_mount, icache: inode_cache, parent: bi
   const nameBytes = new TextEncoder().encode(name + '\0');
   if (nameBytes.length - 1 > FUSE_NAME_MAX) return -ENAMETOOLONG;
   const outarg = new Uint8Array(fuse_entry_out.size);
-  const args = FUSE_ARGS();
-  args.opcode = fuse_opcode.FUSE_LOOKUP;
-  args.nodeid = parent;
-  args.in_numargs = 1;
-  args.in_args[0] = { size: nameBytes.length, value: nameBytes };
-  args.out_numargs = 1;
-  args.out_args[0] = { size: outarg.length, value: outarg };
+  const args = fuse_args_in_out(fuse_opcode.FUSE_LOOKUP, parent, nameBytes, outarg);
   const err = fm.fc.iq.fuse_simple_request(args);
   if (err) return err;
   const nodeid = new DataView(outarg.buffer).getBigUint64(0, true);
@@ -31,13 +25,7 @@ export function fuse_lookup_name(fm: fuse_mount, icache: inode_cache, parent: bi
 export function fuse_do_getattr(fm: fuse_mount, ino: inode): number {
   const inarg = encodeStruct(fuse_getattr_in, {});
   const outarg = new Uint8Array(fuse_attr_out.size);
-  const args = FUSE_ARGS();
-  args.opcode = fuse_opcode.FUSE_GETATTR;
-  args.nodeid = get_node_id(ino);
-  args.in_numargs = 1;
-  args.in_args[0] = { size: inarg.length, value: inarg };
-  args.out_numargs = 1;
-  args.out_args[0] = { size: outarg.length, value: outarg };
+  const args = fuse_args_in_out(fuse_opcode.FUSE_GETATTR, get_node_id(ino), inarg, outarg);
   const err = fm.fc.iq.fuse_simple_request(args);
   if (err) return err;
   fuse_change_attributes(ino, decodeAttr(outarg, 16));

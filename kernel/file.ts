@@ -3,7 +3,7 @@
 import { encodeStruct, decodeStruct } from '../uapi/layout';
 import { fuse_open_in, fuse_open_out, fuse_opcode, fuse_release_in } from '../uapi/fuse';
 import { fuse_mount, inode, get_node_id, fuse_file_famfs, FUSE_IS_VIRTIO_DAX } from './fuse_i';
-import { FUSE_ARGS } from './dev';
+import { FUSE_ARGS, fuse_args_in_out } from './dev';
 import { famfs_fuse_mmap, famfs_fuse_read_iter, famfs_fuse_write_iter, fuse_get_fmap } from './famfs';
 import { EIO, EISDIR, EOPNOTSUPP } from './lib/errno';
 import { S_ISDIR, S_ISREG } from './lib/namei';
@@ -12,13 +12,7 @@ import { file, iov_iter, kiocb, READ, vm_area_struct } from './lib/fs';
 function fuse_send_open(fm: fuse_mount, ino: inode, flags: number, opcode: number): { err: number; fh: bigint } {
   const inarg = encodeStruct(fuse_open_in, { flags: flags & ~0o300 /* O_CREAT|O_EXCL stripped */ });
   const outarg = new Uint8Array(fuse_open_out.size);
-  const args = FUSE_ARGS();
-  args.opcode = opcode;
-  args.nodeid = get_node_id(ino);
-  args.in_numargs = 1;
-  args.in_args[0] = { size: inarg.length, value: inarg };
-  args.out_numargs = 1;
-  args.out_args[0] = { size: outarg.length, value: outarg };
+  const args = fuse_args_in_out(opcode, get_node_id(ino), inarg, outarg);
   const err = fm.fc.iq.fuse_simple_request(args);
   return { err, fh: err ? 0n : decodeStruct(fuse_open_out, outarg, 0).fh };
 }
@@ -27,11 +21,7 @@ function fuse_send_open(fm: fuse_mount, ino: inode, flags: number, opcode: numbe
 export function fuse_release(fm: fuse_mount, f: file<inode>): number {
   const ino = f.f_inode;
   const inarg = encodeStruct(fuse_release_in, { fh: f.fh, flags: f.f_mode });
-  const args = FUSE_ARGS();
-  args.opcode = S_ISDIR(ino.i_mode) ? fuse_opcode.FUSE_RELEASEDIR : fuse_opcode.FUSE_RELEASE;
-  args.nodeid = get_node_id(ino);
-  args.in_numargs = 1;
-  args.in_args[0] = { size: inarg.length, value: inarg };
+  const args = fuse_args_in_out(S_ISDIR(ino.i_mode) ? fuse_opcode.FUSE_RELEASEDIR : fuse_opcode.FUSE_RELEASE, get_node_id(ino), inarg, null);
   return fm.fc.iq.fuse_simple_request(args);
 }
 

@@ -26,10 +26,10 @@ d('famfs_mmap addon', () => {
     v.set([1, 2, 3, 4], 4096);
     m.msync();
     const fd = fs.openSync(p, 'r+');
-    const back = Buffer.alloc(4);
+    const back = new Uint8Array(4);
     fs.readSync(fd, back, 0, 4, 4096);
     expect([...back]).toEqual([1, 2, 3, 4]);
-    fs.writeSync(fd, Buffer.from([9, 9]), 0, 2, 100);
+    fs.writeSync(fd, new Uint8Array([9, 9]), 0, 2, 100);
     fs.closeSync(fd);
     expect([v[100], v[101]]).toEqual([9, 9]);
     m.close();
@@ -71,7 +71,7 @@ d('famfs_mmap addon', () => {
   test('the simulated read path reads a file image through the addon', () => {
     const p = scratch(os.tmpdir(), 64 << 20);
     const fd = fs.openSync(p, 'r+');
-    const pat = Buffer.alloc(8192, 0x5a);
+    const pat = new Uint8Array(8192).fill(0x5a);
     fs.writeSync(fd, pat, 0, pat.length, 0x200000 + 0x1000);
     fs.closeSync(fd);
     const store = new MmapStore(p);
