@@ -29,7 +29,7 @@ export function readJsonOrFail(file: string): unknown {
   }
 }
 
-export function writeOut(text: string, file?: string): void {
+export function writeOut(text: string | Uint8Array, file?: string): void {
   if (!file) { process.stdout.write(text); return; }
   try {
     fs.writeFileSync(file, text);

@@ -3,7 +3,7 @@
 // daxdev list, and can be scripted to misbehave for tests.
 import { decodeStruct, encodeStruct } from '../uapi/layout';
 import {
-  fuse_attr, fuse_attr_out, fuse_daxdev_out, fuse_entry_out, fuse_in_header, fuse_init_in, fuse_init_out,
+  fuse_attr_out, fuse_daxdev_out, fuse_entry_out, fuse_in_header, fuse_init_in, fuse_init_out,
   fuse_opcode, fuse_open_out, FUSE_DAX_FMAP, FUSE_INIT_EXT, FUSE_KERNEL_VERSION, FUSE_ROOT_ID, FAMFS_CHANGELOG_MINOR,
 } from '../uapi/fuse';
 import { encodeFmap, FmapSpec, hexToBytes, parseU64 } from '../uapi/fmap_codec';

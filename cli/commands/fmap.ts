@@ -1,7 +1,7 @@
 // famfs-harness fmap encode|decode|resolve
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { encodeFmap, FmapSpec, SpecError, bytesToHex, decodeFmapWire, wireToSpec, hexToBytes } from '../../uapi/fmap_codec';
+import { encodeFmap, FmapSpec, SpecError, bytesToHex, hexToBytes } from '../../uapi/fmap_codec';
 import { decodeFmapPayload, resolveFmapPayload } from '../../sim/fmap_tools';
 import { readFileOrFail, readJsonOrFail, writeOut, jsonLine, parseIntArg, UsageError, chalk, EXIT_FAIL, EXIT_OK } from '../io';
 
@@ -28,7 +28,7 @@ export function register(y: Argv): Argv {
         if (e instanceof SpecError) throw new UsageError(`${argv.spec}: ${e.message}`);
         throw e;
       }
-      if (argv.o) writeOut(Buffer.from(bytes) as unknown as string, argv.o as string);
+      if (argv.o) writeOut(bytes, argv.o as string);
       else process.stdout.write(bytesToHex(bytes) + '\n');
       process.exitCode = EXIT_OK;
     })
@@ -77,4 +77,3 @@ function encodeSpecFile(file: string): Uint8Array {
   }
 }
 
-export { decodeFmapWire, wireToSpec };
