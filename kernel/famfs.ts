@@ -107,16 +107,21 @@ function daxdev_out_name(name: Uint8Array): string {
   return new TextDecoder().decode(nul < 0 ? name : name.subarray(0, nul));
 }
 
+/** (port helper) fc->dax_devlist as the C dereferences it: NULL is an oops, not a JS TypeError. */
+function devlist_of(fc: fuse_conn): famfs_dax_devlist {
+  if (!fc.dax_devlist) throw new KernelOops('null_deref', 'fc->dax_devlist is NULL');
+  return fc.dax_devlist;
+}
+
 // famfs.c famfs_fuse_get_daxdev (v9)
 function famfs_fuse_get_daxdev(fm: fuse_mount, index: bigint): number {
   const daxdev_out = new Uint8Array(fuse_daxdev_out.size);
   const fc = fm.fc;
-  const devlist = fc.dax_devlist as famfs_dax_devlist;
   const args = FUSE_ARGS();
 
   /* Store the daxdev in our table */
-  if (index >= BigInt(devlist.nslots)) {
-    pr_err(`famfs_fuse_get_daxdev: index(${index}) > nslots(${devlist.nslots})`);
+  if (index >= BigInt(devlist_of(fc).nslots)) {
+    pr_err(`famfs_fuse_get_daxdev: index(${index}) > nslots(${devlist_of(fc).nslots})`);
     return -EINVAL;
   }
 
@@ -135,7 +140,7 @@ function famfs_fuse_get_daxdev(fm: fuse_mount, index: bigint): number {
   const out = decodeStruct(fuse_daxdev_out, daxdev_out, 0);
 
   return scoped_guard_write(fc.famfs_devlist_sem, () => {
-    const daxdev = (devlist.devlist as famfs_daxdev[])[Number(index)];
+    const daxdev = (devlist_of(fc).devlist as famfs_daxdev[])[Number(index)];
 
     /* Abort if daxdev is now valid (races are possible here) */
     if (daxdev.valid) {
@@ -227,10 +232,9 @@ function famfs_update_daxdev_table(fm: fuse_mount, meta: famfs_file_meta): numbe
 // famfs.c famfs_set_daxdev_err (v9): the whole device is marked, offset/len ignored
 function famfs_set_daxdev_err(fc: fuse_conn, dax_devp: dax_device): void {
   const found = scoped_guard_write(fc.famfs_devlist_sem, () => {
-    const devlist = fc.dax_devlist;
-    if (!devlist || !devlist.devlist) throw new KernelOops('null_deref', 'famfs_set_daxdev_err: fc->dax_devlist is NULL');
+    const devlist = devlist_of(fc);
     for (let i = 0; i < devlist.nslots; i++) {
-      const dd = devlist.devlist[i];
+      const dd = (devlist.devlist as famfs_daxdev[])[i];
       if (!dd.valid) continue;
       if (dd.devp !== dax_devp) continue;
       dd.error = true;

@@ -7,6 +7,7 @@ import { FUSE_ARGS } from './dev';
 import { famfs_meta_free, famfs_teardown } from './famfs';
 import { S_ISREG } from './lib/namei';
 import { pr_err } from './lib/printk';
+import { EIO } from './lib/errno';
 
 /** The base flags this kernel offers in INIT (a typical recent set). */
 const BASE_INIT_FLAGS = FUSE_INIT_FLAGS.FUSE_ASYNC_READ | FUSE_INIT_FLAGS.FUSE_POSIX_LOCKS | FUSE_INIT_FLAGS.FUSE_ATOMIC_O_TRUNC |
@@ -71,7 +72,7 @@ export function process_init_reply(fm: fuse_mount, outarg: Uint8Array, error: nu
     fc.conn_error = true;
   }
   fc.conn_init = ok;
-  return ok ? 0 : error || -5;
+  return ok ? 0 : error || -EIO;
 }
 
 /** The per-superblock inode cache (fuse_iget / ilookup5). */

@@ -31,8 +31,7 @@ export class FuseChannel {
       const op = decodeStruct(fuse_in_header, req, 0).opcode;
       const ans = this.server.handle(req);
       if (ans.kind === 'die') {
-        this.serverAlive = false;
-        this.iq.fuse_abort_conn(); // fuse_dev_release() of the last fd
+        this.killServer();
         return;
       }
       if (ans.kind === 'none') continue;
@@ -43,8 +42,21 @@ export class FuseChannel {
     }
   }
 
+  /** The server process dies: fuse_dev_release() of the last fd aborts the connection. */
+  killServer(): void {
+    this.serverAlive = false;
+    this.iq.fuse_abort_conn();
+  }
+
   /** Requests (not replies) seen, by op name. */
   count(op?: string): number {
     return this.log.filter((e) => e.dir === 'request' && (!op || e.op === op)).length;
+  }
+
+  /** Requests seen, per op name. */
+  requestCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const e of this.log) if (e.dir === 'request') counts[e.op] = (counts[e.op] ?? 0) + 1;
+    return counts;
   }
 }

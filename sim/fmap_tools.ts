@@ -8,6 +8,7 @@ import { dmesg_take } from '../kernel/lib/printk';
 import { arch } from '../kernel/lib/params';
 import { bytesToHex } from '../uapi/fmap_codec';
 import { runScenario } from './scenario';
+import { DEFAULT_DEVICE } from './world';
 
 export type Rejection = { ok: false; errno: string; code: number; reason: string };
 
@@ -67,7 +68,7 @@ export type ResolveResult = { ok: true; offset: string; daxdev: number; addr: st
 
 export function resolveFmapPayload(payload: Uint8Array, offset: bigint, length: bigint): ResolveResult {
   const rep = runScenario({
-    world: { devices: [{ name: '/dev/dax0.0', size: '0x100000000000' }], files: [{ path: 'f', fmap_hex: bytesToHex(payload) }] },
+    world: { devices: [{ name: DEFAULT_DEVICE, size: '0x100000000000' }], files: [{ path: 'f', fmap_hex: bytesToHex(payload) }] },
     steps: [{ op: 'open', path: '/f', as: 'f' }, { op: 'resolve', path: '/f', offset: offset.toString(), length: length.toString() }],
   });
   const [open, res] = rep.steps.map((s) => s.result);

@@ -159,7 +159,7 @@ class Runner {
       case 'fail_alloc': slab.inject({ nth: s.nth === undefined ? undefined : Number(s.nth), site: s.site as string | undefined, times: s.times === undefined ? undefined : Number(s.times) }); return { ret: 0 };
       case 'clear_fail_alloc': slab.inject(null); return { ret: 0 };
       case 'server_fault': this.w.server.addFault(need(s.fault, 'server_fault: fault') as ServerFault); return { ret: 0 };
-      case 'kill_server': this.w.mnt.channel.serverAlive = false; this.w.mnt.iq.fuse_abort_conn(); return { ret: 0 };
+      case 'kill_server': this.w.mnt.channel.killServer(); return { ret: 0 };
       case 'umount': return rcResult(mnt.umount(), 'ret');
       case 'leaks': return { live: slab.liveCount() };
       case 'requests': return { count: this.w.mnt.channel.count(s.name as string | undefined) };
@@ -231,8 +231,7 @@ export function runScenario(sc: Scenario, onStep?: (r: StepReport) => void): Sce
     steps.push(rep);
     onStep?.(rep);
   });
-  const requests: Record<string, number> = {};
-  for (const e of w.mnt.channel.log) if (e.dir === 'request') requests[e.op] = (requests[e.op] ?? 0) + 1;
+  const requests = w.mnt.channel.requestCounts();
   let requestsPass = true;
   let why: string | undefined;
   for (const [op, n] of Object.entries(sc.expect_requests ?? {})) {

@@ -2,7 +2,7 @@
 // through the ported kernel code and, where the kernel talks to its server,
 // over the binary channel. Results are values or negative errno, never throws
 // (a modelled kernel oops is reported as such).
-import { fuse_conn, fuse_mount, inode, KernelConfig } from '../kernel/fuse_i';
+import { fuse_conn, fuse_file_famfs, fuse_mount, inode, IS_DAX, KernelConfig } from '../kernel/fuse_i';
 import { fuse_iqueue, FUSE_ARGS } from '../kernel/dev';
 import { fuse_send_init, inode_cache, fuse_conn_put } from '../kernel/inode';
 import { fuse_lookup_name, fuse_do_getattr } from '../kernel/dir';
@@ -134,7 +134,7 @@ export class SimMount {
   stat(fd: number): { size: bigint; dax: boolean; famfs: boolean } | number {
     const f = this.files.get(fd);
     if (!f) return -EBADF;
-    return { size: f.f_inode.i_size, dax: (f.f_inode.i_flags & (1 << 13)) !== 0, famfs: f.f_inode.fi.famfs_meta !== null };
+    return { size: f.f_inode.i_size, dax: IS_DAX(f.f_inode), famfs: fuse_file_famfs(f.f_inode.fi) };
   }
 
   /** Attribute refresh (GETATTR): a size changed behind famfs's back lands here. */

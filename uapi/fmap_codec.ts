@@ -168,25 +168,6 @@ export function decodeFmapWire(buf: Uint8Array): WireFmap | null {
   return out;
 }
 
-/** Turn a decoded wire fmap back into an encodable spec (round trip). */
-export function wireToSpec(w: WireFmap): FmapSpec {
-  const hex = (v: bigint) => '0x' + v.toString(16);
-  const ext = (e: WireFmap['extents'][number]) => ({ se_devindex: e.se_devindex, se_offset: hex(e.se_offset), se_len: hex(e.se_len) });
-  const spec: FmapSpec = {
-    file_type: w.header.file_type,
-    fmap_version: w.header.fmap_version,
-    ext_type: w.header.ext_type,
-    nextents: w.header.nextents,
-    file_size: hex(w.header.file_size),
-  };
-  if (w.header.ext_type === famfs_ext_type.FUSE_FAMFS_EXT_INTERLEAVE) {
-    spec.iexts = w.iexts.map((ie) => ({ ie_nstrips: ie.ie_nstrips, ie_chunk_size: hex(BigInt(ie.ie_chunk_size)), ie_nbytes: hex(ie.ie_nbytes), strips: ie.strips.map(ext) }));
-  } else {
-    spec.extents = w.extents.map(ext);
-  }
-  return spec;
-}
-
 export function hexToBytes(hex: string, where = 'hex'): Uint8Array {
   const clean = hex.replace(/0x/gi, '').replace(/[\s,:]/g, '');
   if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) throw new SpecError(`${where}: not an even-length hex string`);

@@ -88,10 +88,6 @@ export function lookupStruct(name: string): StructLayout | undefined {
   return registry.get(name);
 }
 
-export function allStructs(): StructLayout[] {
-  return [...registry.values()];
-}
-
 function readScalar(dv: DataView, off: number, ctype: ScalarCType): number | bigint {
   switch (ctype) {
     case 'u8': return dv.getUint8(off);

@@ -18,7 +18,3 @@ export function mod_u64(a: bigint, b: bigint, where: string): bigint {
   if (b === 0n) throw new KernelOops('divide_error', `${where}: division by zero`);
   return a % b;
 }
-
-export function BUG_ON(cond: boolean, detail: string): void {
-  if (cond) throw new KernelOops('bug', detail);
-}

@@ -16,7 +16,6 @@ export function setArch(p: Partial<ArchParams>): void {
 }
 
 export const PMD_ORDER = (): number => log2(arch.PMD_SIZE / arch.PAGE_SIZE);
-export const PUD_ORDER = (): number => log2(arch.PUD_SIZE / arch.PAGE_SIZE);
 
 function log2(x: bigint): number {
   let n = 0;

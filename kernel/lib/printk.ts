@@ -6,13 +6,11 @@ export interface LogLine { level: Level; msg: string }
 
 const ring: LogLine[] = [];
 const RING_MAX = 1000;
-let echo: ((l: LogLine) => void) | null = null;
 
 function emit(level: Level, msg: string): void {
   const line = { level, msg };
   if (ring.length >= RING_MAX) ring.shift();
   ring.push(line);
-  if (echo) echo(line);
 }
 
 export const pr_err = (msg: string): void => emit('err', msg);
@@ -24,10 +22,6 @@ export const pr_debug = (msg: string): void => emit('debug', msg);
 /** Take (and clear) what was logged since the last call. */
 export function dmesg_take(): LogLine[] {
   return ring.splice(0, ring.length);
-}
-
-export function dmesg_echo(fn: ((l: LogLine) => void) | null): void {
-  echo = fn;
 }
 
 /** WARN_ON(cond): logs a warning with a backtrace marker, returns cond. */

@@ -4,8 +4,6 @@ export type u64 = bigint;
 export type s64 = bigint;
 export type loff_t = bigint;
 
-export const U64_MAX = (1n << 64n) - 1n;
-
 /** (u64)x */
 export const u64 = (x: bigint): u64 => BigInt.asUintN(64, x);
 /** (s64)x / (loff_t)x */

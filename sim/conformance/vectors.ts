@@ -5,14 +5,14 @@
 // the vector records what v9 does; `correct` says what a fixed kernel would do.
 import * as fs from 'fs';
 import * as path from 'path';
-import { encodeFmap, FmapSpec, hexToBytes, SpecError, bytesToHex } from '../../uapi/fmap_codec';
+import { encodeFmap, FmapSpec, hexToBytes, SpecError } from '../../uapi/fmap_codec';
 import { famfs_fuse_meta_alloc, __famfs_meta_free, meta_slot } from '../../kernel/famfs';
 import { slab } from '../../kernel/lib/slab';
 import { arch, setArch } from '../../kernel/lib/params';
 import { errnoName } from '../../kernel/lib/errno';
 import { dmesg_take } from '../../kernel/lib/printk';
 import { matches, runScenario, Scenario, ScenarioError, StepResult, describe } from '../scenario';
-import type { WorldSpec } from '../world';
+import { DEFAULT_DEVICE, WorldSpec } from '../world';
 
 export interface Vector {
   id: string;
@@ -147,20 +147,10 @@ function runParse(input: Record<string, unknown>, payload: Uint8Array): StepResu
   return r;
 }
 
-/** Resolve mode: a world with one file, opened through the channel, then iomap_begin. */
-function resolveScenario(input: Record<string, unknown>): Scenario {
-  const world: WorldSpec = {
-    devices: (input.devices as WorldSpec['devices']) ?? [{ name: '/dev/dax0.0', size: input.device_size as string ?? '0x1000000000' }],
-    files: [{ path: 'f', fmap: input.fmap as FmapSpec, fmap_hex: input.hex as string | undefined }],
-    faults: input.faults as WorldSpec['faults'],
-  };
-  const pre = (input.before as Scenario['steps']) ?? [];
-  return { world, steps: [{ op: 'open', path: '/f', as: 'f' }, ...pre, { op: 'resolve', path: '/f', offset: input.offset, length: input.length ?? arch.PAGE_SIZE.toString() }] };
-}
-
-function openScenario(input: Record<string, unknown>): Scenario {
-  const world: WorldSpec = {
-    devices: (input.devices as WorldSpec['devices']) ?? [{ name: '/dev/dax0.0' }],
+/** The world of open and resolve vectors: the file /f served with this fmap. */
+function fileWorld(input: Record<string, unknown>, defaultDevice: WorldSpec['devices']): WorldSpec {
+  return {
+    devices: (input.devices as WorldSpec['devices']) ?? defaultDevice,
     daxdevs: input.daxdevs as string[] | undefined,
     files: [{ path: 'f', fmap: input.fmap as FmapSpec, fmap_hex: input.hex as string | undefined }],
     faults: input.faults as WorldSpec['faults'],
@@ -168,6 +158,18 @@ function openScenario(input: Record<string, unknown>): Scenario {
     mount: input.mount as WorldSpec['mount'],
     nodes: input.nodes as WorldSpec['nodes'],
   };
+}
+
+/** Resolve mode: open /f through the channel, then iomap_begin (on a device large enough for the vector). */
+function resolveScenario(input: Record<string, unknown>): Scenario {
+  const world = fileWorld(input, [{ name: DEFAULT_DEVICE, size: (input.device_size as string) ?? '0x1000000000' }]);
+  const pre = (input.before as Scenario['steps']) ?? [];
+  return { world, steps: [{ op: 'open', path: '/f', as: 'f' }, ...pre, { op: 'resolve', path: '/f', offset: input.offset, length: input.length ?? arch.PAGE_SIZE.toString() }] };
+}
+
+/** Open mode: open /f, then the vector's further steps. */
+function openScenario(input: Record<string, unknown>): Scenario {
+  const world = fileWorld(input, [{ name: DEFAULT_DEVICE }]);
   return { world, steps: [{ op: 'open', path: '/f', as: 'f' }, ...((input.then as Scenario['steps']) ?? [])] };
 }
 
@@ -190,7 +192,7 @@ export function runVector(v: Vector, file = '<builtin>'): VectorResult {
     } else {
       const r = runParse(v.input, payload as Uint8Array);
       actual = r;
-      verdict = matchesAll(v.expect, r);
+      verdict = matches(v.expect, r);
       if (verdict.ok && r.live_after_free !== 0) verdict = { ok: false, why: `leak: ${r.live_after_free} objects live after free` };
     }
     let status: Status = v.kernel_flaw ? (verdict.ok ? 'xfail' : 'fail') : verdict.ok ? 'pass' : 'fail';
@@ -220,10 +222,6 @@ function matchesCorrect(v: Vector, actual: StepResult | StepResult[]): boolean {
   return matches(want, r).ok;
 }
 
-function matchesAll(expect: unknown, r: StepResult): { ok: boolean; why?: string } {
-  return matches(expect, r);
-}
-
 /** Compare scenario results: resolve/open vectors expect the last (or named) step; scenario vectors list per step. */
 function judgeScenario(v: Vector, sc: Scenario, results: StepResult[], requests: Record<string, number>): { ok: boolean; why?: string } {
   const ex = v.expect as Record<string, unknown>;
@@ -247,8 +245,4 @@ function judgeScenario(v: Vector, sc: Scenario, results: StepResult[], requests:
     if ((requests[op] ?? 0) !== n) return { ok: false, why: `requests ${op}: expected ${n}, got ${requests[op] ?? 0}` };
   }
   return { ok: true };
-}
-
-export function payloadHex(r: VectorResult): string | undefined {
-  return r.payload ? bytesToHex(r.payload) : undefined;
 }
