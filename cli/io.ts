@@ -2,6 +2,7 @@
 // rejected, 2 bad usage or unreadable input), colour that honours NO_COLOR.
 import * as fs from 'fs';
 import chalk from 'chalk';
+import { DaxError } from '../addon/index';
 
 if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0;
 
@@ -49,6 +50,23 @@ export function parseIntArg(v: unknown, what: string): bigint {
   const n = BigInt(s.replace(/_/g, ''));
   if (n >= 1n << 64n) throw new UsageError(`${what}: ${s} does not fit in 64 bits`);
   return n;
+}
+
+/** The --dax option shared by every command that touches devices. */
+export const DAX_OPTION = {
+  type: 'string' as const,
+  array: true as const,
+  describe: 'back the devices with a store: memory[:SIZE], file:PATH (mmap through the addon, else pread/pwrite) or devdax:/dev/daxX.Y; repeat for more devices',
+};
+
+/** Run `fn`, turning a store-opening failure into a usage error (exit 2). */
+export function withStores<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DaxError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 export { chalk };

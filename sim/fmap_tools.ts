@@ -9,6 +9,7 @@ import { arch } from '../kernel/lib/params';
 import { bytesToHex } from '../uapi/fmap_codec';
 import { runScenario } from './scenario';
 import { DEFAULT_DEVICE } from './world';
+import { withDaxStores } from './mmap_store';
 
 export type Rejection = { ok: false; errno: string; code: number; reason: string };
 
@@ -66,9 +67,9 @@ function explain(m: famfs_file_meta, off: bigint): string {
 
 export type ResolveResult = { ok: true; offset: string; daxdev: number; addr: string; length: string; hit: string } | (Rejection & { offset: string; stage: string });
 
-export function resolveFmapPayload(payload: Uint8Array, offset: bigint, length: bigint): ResolveResult {
+export function resolveFmapPayload(payload: Uint8Array, offset: bigint, length: bigint, dax: string[] = []): ResolveResult {
   const rep = runScenario({
-    world: { devices: [{ name: DEFAULT_DEVICE, size: '0x100000000000' }], files: [{ path: 'f', fmap_hex: bytesToHex(payload) }] },
+    world: withDaxStores({ devices: [{ name: DEFAULT_DEVICE, size: '0x100000000000' }], files: [{ path: 'f', fmap_hex: bytesToHex(payload) }] }, dax),
     steps: [{ op: 'open', path: '/f', as: 'f' }, { op: 'resolve', path: '/f', offset: offset.toString(), length: length.toString() }],
   });
   const [open, res] = rep.steps.map((s) => s.result);

@@ -1,9 +1,10 @@
 // A dax store whose bytes are a real shared mapping: /dev/daxX.Y or a file,
 // mmap'd through the addon. Also the selector behind --dax memory|file:PATH|devdax:PATH.
 import type { DaxStore } from '../kernel/lib/dax';
-import { mapRegion, NativeMapping, loadAddon, deviceInfo } from '../addon/index';
+import { mapRegion, NativeMapping, loadAddon, deviceInfo, DaxError } from '../addon/index';
 import { FileStore, MemoryStore } from './stores';
 import { parseU64 } from '../uapi/fmap_codec';
+import { DEFAULT_DEVICE, WorldSpec } from './world';
 
 export class MmapStore implements DaxStore {
   readonly kind: string;
@@ -36,19 +37,33 @@ export class MmapStore implements DaxStore {
   }
 }
 
-/** --dax memory[:SIZE] | file:PATH | devdax:PATH -> a store (mmap when the addon is built). */
+/**
+ * Put the stores named by --dax options behind a world's devices, in order
+ * (the first --dax backs the first device, and so on). Devices not named keep
+ * their memory store.
+ */
+export function withDaxStores(world: WorldSpec, specs: string[]): WorldSpec {
+  if (!specs.length) return world;
+  const devices = [...(world.devices ?? [{ name: DEFAULT_DEVICE }])];
+  if (specs.length > devices.length) throw new DaxError('EINVAL', -22, `--dax given ${specs.length} times, the world has ${devices.length} device(s)`);
+  specs.forEach((spec, i) => { devices[i] = { ...devices[i], store: openStore(spec, devices[i].size !== undefined ? parseU64(devices[i].size, 'device size') : undefined) }; });
+  return { ...world, devices };
+}
+
+/** --dax memory[:SIZE] | file:PATH | devdax:PATH -> a store (mmap when the addon is built). Failures are DaxError. */
 export function openStore(spec: string, defaultSize = 1n << 30n): DaxStore {
   const [kind, ...rest] = spec.split(':');
   const arg = rest.join(':');
-  if (kind === 'memory') return new MemoryStore(arg ? parseU64(arg, '--dax memory size') : defaultSize);
-  if (kind === 'file') {
-    if (!arg) throw new Error('--dax file:PATH needs a path');
+  const bad = (msg: string) => new DaxError('EINVAL', -22, msg);
+  try {
+    if (kind === 'memory') return new MemoryStore(arg ? parseU64(arg, '--dax memory size') : defaultSize);
+    if (kind !== 'file' && kind !== 'devdax') throw bad(`--dax: unknown store '${spec}' (memory[:SIZE], file:PATH or devdax:PATH)`);
+    if (!arg) throw bad(`--dax ${kind}:PATH needs a path`);
+    if (kind === 'devdax' && !loadAddon()) throw bad('--dax devdax: needs the mmap addon (run `make build`)');
     return loadAddon() ? new MmapStore(arg) : new FileStore(arg);
+  } catch (e) {
+    if (e instanceof DaxError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? 'EINVAL';
+    throw new DaxError(code, -22, `--dax ${spec}: ${code === 'EINVAL' ? (e as Error).message : code}`);
   }
-  if (kind === 'devdax') {
-    if (!arg) throw new Error('--dax devdax:PATH needs a path');
-    if (!loadAddon()) throw new Error('devdax needs the mmap addon (run `make build`)');
-    return new MmapStore(arg);
-  }
-  throw new Error(`--dax: unknown store '${spec}' (memory[:SIZE], file:PATH or devdax:PATH)`);
 }

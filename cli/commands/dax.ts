@@ -1,23 +1,14 @@
 // famfs-harness dax info PATH | dax selftest PATH
 import type { Argv } from 'yargs';
 import * as fs from 'fs';
-import { addonStatus, deviceInfo, DaxError, mapRegion, loadAddon } from '../../addon/index';
-import { jsonLine, parseIntArg, UsageError, EXIT_FAIL, EXIT_OK, chalk } from '../io';
-
-function wrap<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof DaxError) throw new UsageError(e.message);
-    throw e;
-  }
-}
+import { addonStatus, deviceInfo, mapRegion, loadAddon } from '../../addon/index';
+import { jsonLine, parseIntArg, UsageError, EXIT_FAIL, EXIT_OK, chalk, withStores } from '../io';
 
 export function register(y: Argv): Argv {
   return y.command('dax <action>', 'inspect and test dax devices and files through the mmap addon', (a) => a
     .command('info <path>', 'kind, major:minor, size and align of a devdax device or file', (b) => b.positional('path', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }),
       (argv) => {
-        const i = wrap(() => deviceInfo(argv.path as string));
+        const i = withStores(() => deviceInfo(argv.path as string));
         const out = { ...i, size: i.size.toString(), align: i.align.toString(), backend: addonStatus() };
         if (argv.json) process.stdout.write(jsonLine(out) + '\n');
         else console.log(`${i.path}: ${i.kind}${i.kind === 'chardev' ? ` ${i.major}:${i.minor}` : ''} size ${i.size} align ${i.align}${i.devdax ? ' (devdax)' : ''}\nbackend: ${out.backend}`);
@@ -30,10 +21,10 @@ export function register(y: Argv): Argv {
     (argv) => {
       const p = argv.path as string;
       if (!loadAddon()) throw new UsageError(addonStatus());
-      const info = wrap(() => deviceInfo(p));
+      const info = withStores(() => deviceInfo(p));
       let len = parseIntArg(argv.length, '--length');
       if (info.size && len > info.size) len = info.size - (info.size % info.align);
-      const m = wrap(() => mapRegion(p, 0n, len));
+      const m = withStores(() => mapRegion(p, 0n, len));
       const view = new Uint8Array(m.buffer);
       const pat = new Uint8Array(1 << 20);
       for (let i = 0; i < pat.length; i++) pat[i] = (i * 131 + 7) & 0xff;

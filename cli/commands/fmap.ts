@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { Argv } from 'yargs';
 import { encodeFmap, FmapSpec, SpecError, bytesToHex, hexToBytes } from '../../uapi/fmap_codec';
 import { decodeFmapPayload, resolveFmapPayload } from '../../sim/fmap_tools';
-import { readFileOrFail, readJsonOrFail, writeOut, jsonLine, parseIntArg, UsageError, chalk, EXIT_FAIL, EXIT_OK } from '../io';
+import { readFileOrFail, readJsonOrFail, writeOut, jsonLine, parseIntArg, UsageError, chalk, EXIT_FAIL, EXIT_OK, DAX_OPTION, withStores } from '../io';
 
 function payloadFromFile(file: string, hex: boolean): Uint8Array {
   const raw = readFileOrFail(file);
@@ -56,10 +56,11 @@ export function register(y: Argv): Argv {
       .option('offset', { type: 'string', demandOption: true })
       .option('length', { type: 'string', default: '4096' })
       .option('hex', { type: 'boolean', describe: 'the file holds hex text' })
+      .option('dax', DAX_OPTION)
       .option('json', { type: 'boolean' }),
     (argv) => {
       const payload = path.extname(argv.file as string) === '.json' ? encodeSpecFile(argv.file as string) : payloadFromFile(argv.file as string, !!argv.hex);
-      const r = resolveFmapPayload(payload, parseIntArg(argv.offset, '--offset'), parseIntArg(argv.length, '--length'));
+      const r = withStores(() => resolveFmapPayload(payload, parseIntArg(argv.offset, '--offset'), parseIntArg(argv.length, '--length'), (argv.dax as string[]) ?? []));
       if (argv.json) process.stdout.write(jsonLine(r) + '\n');
       else if (r.ok) console.log(`offset ${r.offset} -> daxdev ${r.daxdev} addr 0x${BigInt(r.addr).toString(16)} length 0x${BigInt(r.length).toString(16)}  [${r.hit}]`);
       else console.log(`${chalk.red('error')} -${r.errno} (${r.code}): ${r.reason}`);

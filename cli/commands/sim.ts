@@ -3,7 +3,8 @@ import type { Argv } from 'yargs';
 import { runScenario, Scenario, ScenarioError, describe } from '../../sim/scenario';
 import { formatTrace } from '../../sim/trace';
 import { SpecError } from '../../uapi/fmap_codec';
-import { readJsonOrFail, jsonLine, UsageError, chalk, EXIT_FAIL, EXIT_OK } from '../io';
+import { readJsonOrFail, jsonLine, UsageError, chalk, EXIT_FAIL, EXIT_OK, DAX_OPTION, withStores } from '../io';
+import { withDaxStores } from '../../sim/mmap_store';
 
 export function register(y: Argv): Argv {
   return y.command('sim <action>', 'run simulated famfs-in-fuse scenarios', (a) => a
@@ -11,12 +12,14 @@ export function register(y: Argv): Argv {
       .positional('scenario', { type: 'string', demandOption: true })
       .option('trace', { type: 'boolean', describe: 'print every FUSE message' })
       .option('hex', { type: 'boolean', describe: 'with --trace: hex dumps of the messages' })
+      .option('dax', DAX_OPTION)
       .option('json', { type: 'boolean' }),
     (argv) => {
       const sc = readJsonOrFail(argv.scenario as string) as Scenario;
       let rep;
       try {
-        rep = runScenario(sc);
+        const dax = (argv.dax as string[]) ?? [];
+        rep = withStores(() => runScenario(dax.length ? { ...sc, world: withDaxStores(sc.world ?? {}, dax) } : sc));
       } catch (e) {
         if (e instanceof ScenarioError || e instanceof SpecError) throw new UsageError(`${argv.scenario}: ${e.message}`);
         throw e;
