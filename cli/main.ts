@@ -8,6 +8,7 @@ import * as conformance from './commands/conformance';
 import * as sim from './commands/sim';
 import * as portmap from './commands/portmap';
 import * as dax from './commands/dax';
+import * as series from './commands/series';
 
 function fatal(msg: string): never {
   process.stderr.write(`famfs-harness: ${msg.split('\n')[0]}\n`);
@@ -18,7 +19,7 @@ export function main(argv = hideBin(process.argv)): void {
   let y = yargs(argv).scriptName('famfs-harness').strict().help().version('0.1.0')
     .usage('$0 <command>: emulation harness for the famfs-in-fuse kernel series (v9)')
     .fail((msg, err) => fatal(err ? err.message : msg));
-  for (const m of [abi, fmap, conformance, sim, dax, portmap]) y = m.register(y);
+  for (const m of [abi, fmap, conformance, sim, dax, portmap, series]) y = m.register(y);
   try {
     y.demandCommand(1, 'give a command (see --help)').parseSync();
   } catch (e) {

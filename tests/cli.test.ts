@@ -112,6 +112,22 @@ d('famfs-harness CLI', () => {
     expect(added.stdout).toContain('"kind":"struct_new"');
   });
 
+  test('series: patches, the famfs.c functions each hunk touches, what to re-check', () => {
+    const mbox = path.resolve(__dirname, 'fixtures', 'series_next.mbox');
+    const r = run('series', mbox, '--json');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0].subject).toBe('[PATCH V11 04/10] famfs_fuse: check chunk_size is not zero and reject nbytes beyond the strips');
+    expect(lines[0].hunks.map((h: { functions: string[] }) => h.functions)).toEqual([['famfs_fuse_meta_alloc'], ['famfs_interleave_fileofs_to_daxofs']]);
+    expect(lines[1].files).toEqual(['include/uapi/linux/fuse.h']);
+    expect(lines[2].recheck.map((x: { c_function: string; ts: string }) => x.c_function)).toEqual(['famfs_fuse_meta_alloc', 'famfs_interleave_fileofs_to_daxofs']);
+    expect(lines[2].recheck[0].ts).toMatch(/^kernel\/famfs\.ts:\d+$/);
+    const abi = run('abi', '--check', mbox, '--json');
+    expect(abi.status).toBe(1);
+    expect(abi.stdout).toContain('"what":"FAMFS_FMAP_VERSION"');
+    expect(run('series', write('empty.mbox', 'hello\n')).status).toBe(2);
+  });
+
   test('portmap covers every famfs.c function', () => {
     const r = run('portmap', '--json');
     expect(r.status).toBe(0);
