@@ -1,6 +1,6 @@
 // make fuzz: a long campaign (FUZZ_RUNS payloads, default 10^6).
 import { encodeFmap } from '../uapi/fmap_codec';
-import { fuzzPayload } from './fuzzlib';
+import { fuzzPayload, fuzzImage } from './fuzzlib';
 
 const bases = [
   encodeFmap({ file_size: '0x500000', extents: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x1000000', se_len: '0x200000' }] }),
@@ -18,5 +18,15 @@ for (let i = 0; i < runs; i++) {
   if (i && i % 100000 === 0) console.log(`${i} payloads, ${accepted} accepted, ${bad} bad, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 console.log(`fuzz: ${runs} payloads, ${accepted} accepted, known flaws hit ${JSON.stringify(flaws)}, ${bad} failures, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${runs - bad} passed, ${bad} failed`);
+const imageRuns = Math.max(100, Math.floor(runs / 1000));
+let imageBad = 0;
+let imageClean = 0;
+for (let i = 0; i < imageRuns; i++) {
+  const o = fuzzImage(i + 1);
+  if (o.clean) imageClean++;
+  if (!o.ok) { imageBad++; console.log(`image seed ${i + 1}: ${o.why}`); }
+}
+console.log(`image fuzz: ${imageRuns} corrupted images, ${imageRuns - imageClean} reported as corrupt, ${imageBad} failures`);
+bad += imageBad;
+console.log(`${runs + imageRuns - bad} passed, ${bad} failed`);
 process.exitCode = bad ? 1 : 0;

@@ -13,6 +13,9 @@ export const EXIT_USAGE = 2;
 /** Bad usage or unreadable input: exit 2 with one line. */
 export class UsageError extends Error {}
 
+/** The check failed or the input was rejected: exit 1 with one line. */
+export class CheckFailed extends Error {}
+
 export function readFileOrFail(file: string): Buffer {
   try {
     return fs.readFileSync(file);
@@ -67,6 +70,14 @@ export function withStores<T>(fn: () => T): T {
     if (e instanceof DaxError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/** A size: decimal, 0x hex, or with a K/M/G/T suffix (powers of 1024). */
+export function parseSize(v: unknown, what: string): bigint {
+  const m = /^\s*(0x[0-9a-f]+|\d+)\s*([kmgt]?)i?b?\s*$/i.exec(String(v));
+  if (!m) throw new UsageError(`${what}: expected a size like 4096, 0x200000, 8M or 4G, got '${v}'`);
+  const mult = { '': 1n, k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return BigInt(m[1]) * mult;
 }
 
 export { chalk };

@@ -25,6 +25,7 @@ export interface ServerFile {
 export type FaultAction =
   | 'error' // reply with errno
   | 'raw' // reply payload = hex
+  | 'frame' // the whole reply frame (fuse_out_header included) = hex; `unique: true` patches in the request's unique
   | 'truncate' // cut the normal payload to `bytes`
   | 'pad' // append `bytes` zero bytes to the normal payload
   | 'noreply' // read the request, never answer
@@ -46,6 +47,8 @@ export interface ServerFault {
   name_hex?: string;
   /** how many times it fires (default: always) */
   times?: number;
+  /** with 'frame': write the request's unique into bytes 8..15 */
+  unique?: boolean;
 }
 
 export interface InitPolicy {
@@ -166,6 +169,11 @@ export class FamfsServer {
     if (fault?.action === 'die') return { kind: 'die' };
     if (fault?.action === 'error') return this.err(h.unique, fault.errno ?? 'EIO');
     if (fault?.action === 'raw') return this.ok(h.unique, hexToBytes(fault.hex ?? '', 'fault.hex'));
+    if (fault?.action === 'frame') {
+      const frame = hexToBytes(fault.hex ?? '', 'fault.hex');
+      if (fault.unique && frame.length >= 16) new DataView(frame.buffer).setBigUint64(8, h.unique, true);
+      return { kind: 'reply', bytes: frame };
+    }
 
     const ans = this.dispatch(h.opcode, h.nodeid, h.unique, body, fault);
     if (ans.kind !== 'reply' || !fault) return ans;

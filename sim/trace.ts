@@ -39,6 +39,9 @@ export function traceRequest(bytes: Uint8Array): TraceEntry {
 }
 
 export function traceReply(bytes: Uint8Array, op: number): TraceEntry {
+  if (bytes.length < fuse_out_header.size) {
+    return { dir: 'reply', unique: '?', op: opcodeName(op), len: bytes.length, summary: `short frame: ${bytes.length} bytes, less than fuse_out_header`, hex: bytesToHex(bytes) };
+  }
   const h = decodeStruct(fuse_out_header, bytes, 0);
   const body = bytes.subarray(fuse_out_header.size);
   let summary = `${body.length} payload bytes`;

@@ -128,6 +128,41 @@ d('famfs-harness CLI', () => {
     expect(run('series', write('empty.mbox', 'hello\n')).status).toBe(2);
   });
 
+  test('image: mkfs, mkdir, creat, cp, ls, stat, fmap, fsck, cat round trip; errors', () => {
+    const img = path.join(tmp, 'fs.img');
+    expect(run('image', 'mkfs', img, '--size', '4G').status).toBe(0);
+    expect(run('image', 'mkfs', img).status).toBe(1); // a valid superblock exists
+    expect(run('image', 'mkdir', img, 'a/b', '-p').status).toBe(0);
+    const src = write('src.bin', 'x'.repeat(3_000_001));
+    expect(run('image', 'cp', img, src, 'a/b/copy', '-N', '4', '-B', '4', '-C', '2M').status).toBe(0);
+    expect(run('image', 'creat', img, 'a/c', '--size', '5M', '--seed', '9').status).toBe(0);
+    const cat = spawnSync(process.execPath, [BIN, 'image', 'cat', img, 'a/b/copy'], { maxBuffer: 64 << 20 });
+    expect(cat.status).toBe(0);
+    expect(cat.stdout.toString()).toBe('x'.repeat(3_000_001));
+    const ls = run('image', 'ls', img, '--json').stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(ls.map((e: { path: string }) => e.path)).toEqual(['a', 'a/b', 'a/b/copy', 'a/c']);
+    const st = JSON.parse(run('image', 'stat', img, 'a/b/copy', '--json').stdout);
+    expect(st).toMatchObject({ kind: 'file', ext_type: 'interleaved', nstrips: '4', size: '3000001' });
+    const fm = JSON.parse(run('image', 'fmap', img, 'a/b/copy', '--json').stdout);
+    expect(fm.kernel).toMatchObject({ ok: true, meta: { extent_type: 'interleaved', file_size: '3000001' } });
+    const ck = run('image', 'fsck', img, '--json');
+    expect(ck.status).toBe(0);
+    expect(JSON.parse(ck.stdout)).toMatchObject({ ok: true, files: 2, directories: 2, collisions: 0 });
+    // corrupt the superblock crc range: fsck says so, exit 1
+    const fd = fs.openSync(img, 'r+');
+    fs.writeSync(fd, new Uint8Array([0xff]), 0, 1, 60);
+    fs.closeSync(fd);
+    const bad = run('image', 'fsck', img, '--json');
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.stdout).superblock).toMatch(/^bad_sb_crc/);
+    expect(run('image', 'cat', img, 'a/c').status).toBe(1);
+    for (const args of [['image', 'ls', '/no/such.img'], ['image', 'creat', img, 'x', '--size', 'lots'], ['image', 'mkfs', path.join(tmp, 'y.img'), '--loglen', '3M', '--size', 'nope']]) {
+      const r = run(...args);
+      expect({ args, status: r.status }).toEqual({ args, status: 2 });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   test('portmap covers every famfs.c function', () => {
     const r = run('portmap', '--json');
     expect(r.status).toBe(0);

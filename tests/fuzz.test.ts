@@ -6,7 +6,7 @@ import { slab } from '../kernel/lib/slab';
 import { ERRNO } from '../kernel/lib/errno';
 import { encodeFmap } from '../uapi/fmap_codec';
 import { createWorld } from '../sim/world';
-import { fuzzPayload } from '../bench/fuzzlib';
+import { fuzzPayload, fuzzImage } from '../bench/fuzzlib';
 
 const ERRNOS = new Set(Object.values(ERRNO).map((v) => -v));
 
@@ -36,4 +36,28 @@ test('random reply sizes through the channel: open fails cleanly or works', () =
     w.mnt.umount();
     return ok && slab.liveCount() === 0;
   }), { numRuns: 200 });
+});
+
+test('random corruption of famfs images: an error report, never a crash', () => {
+  let clean = 0;
+  for (let seed = 1; seed <= 150; seed++) {
+    const o = fuzzImage(seed);
+    expect({ seed, ok: o.ok, why: o.why ?? null }).toEqual({ seed, ok: true, why: null });
+    if (o.clean) clean++;
+  }
+  expect(clean).toBeLessThan(150); // corruption was noticed at least sometimes
+});
+
+test('random reply frames (headers included) to GET_FMAP: a kernel errno or success, never a hang or crash', () => {
+  const fmap = { file_size: '0x200000', extents: [{ se_offset: '0x200000', se_len: '0x200000' }] };
+  fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), fc.boolean(), fc.integer({ min: 0, max: 200 }), (frame, patchUnique, len) => {
+    slab.reset();
+    const f = new Uint8Array(frame);
+    if (f.length >= 4 && len % 2) new DataView(f.buffer).setUint32(0, f.length, true); // a consistent len half of the time
+    const w = createWorld({ files: [{ path: 'f', fmap }], faults: [{ op: 'GET_FMAP', action: 'frame', hex: Buffer.from(f).toString('hex'), unique: patchUnique }] });
+    const fd = w.mnt.open('/f');
+    const ok = fd >= 0 || ERRNOS.has(fd);
+    w.mnt.umount();
+    return ok && slab.liveCount() === 0;
+  }), { numRuns: 300 });
 });

@@ -192,3 +192,20 @@ test('errors are ImageError with a code', () => {
   expect(w.creat('same', 3n * M).size).toBe(3n * M);
   expect(() => w.creat('same', 4n * M)).toThrow(/exists/);
 });
+
+test('issue 5: a 4 GiB sparse image with a full default log is created, fsck\'d and read back', () => {
+  const { buildFullImage, timeFsck } = require('../bench/image_full') as typeof import('../bench/image_full');
+  const full = buildFullImage();
+  try {
+    const { report } = timeFsck(full.store);
+    expect(report).toMatchObject({ ok: true, entries: 15420, log_capacity: 15420, files: 2000, collisions: 0 });
+    expect(() => new FamfsWriter(full.store).mkdir('one_more')).toThrow(/full/);
+    const world = mountImage(full.store);
+    const got = catFile(world, '/d0/e1');
+    expect(typeof got === 'number' ? got : got.length).toBe(1 + 7919);
+    world.mnt.umount();
+  } finally {
+    full.store.close?.();
+    fs.unlinkSync(full.file);
+  }
+});
