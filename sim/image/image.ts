@@ -88,6 +88,15 @@ export function decodeEntry(raw: Uint8Array, index: number): LogEntry {
   }
 }
 
+/** famfs_validate_log_entry(): seqnum == index and the entry crc; decoded, or why it is bad. */
+export function validateEntry(raw: Uint8Array, index: number): LogEntry | BadEntry {
+  const h = decodeStruct(famfs_log_entry, raw, 0);
+  if (h.famfs_log_entry_seqnum !== BigInt(index)) return { index, why: `seqnum ${h.famfs_log_entry_seqnum} != index ${index}` };
+  const crc = logEntryCrc(raw);
+  if (h.famfs_log_entry_crc !== crc) return { index, why: `entry crc 0x${h.famfs_log_entry_crc.toString(16)}, computed 0x${crc.toString(16)}` };
+  return decodeEntry(raw, index);
+}
+
 /** The 520-byte body of a FILE entry. */
 export function encodeFileBody(f: Omit<FileEntry, 'type' | 'index'>): Uint8Array {
   const body = new Uint8Array(famfs_log_file_meta.size);
@@ -176,15 +185,6 @@ export class FamfsImage {
     return this.logOffset + BigInt(famfs_log.size) + BigInt(i) * BigInt(LOG_ENTRY_SIZE);
   }
 
-  /** One entry, validated (seqnum == index, crc) — or why it is bad. */
-  entry(i: number): LogEntry | BadEntry {
-    const raw = this.bytes(this.entryOffset(i), LOG_ENTRY_SIZE);
-    const h = decodeStruct(famfs_log_entry, raw, 0);
-    if (h.famfs_log_entry_seqnum !== BigInt(i)) return { index: i, why: `seqnum ${h.famfs_log_entry_seqnum} != index ${i}` };
-    if (h.famfs_log_entry_crc !== logEntryCrc(raw)) return { index: i, why: `entry crc 0x${h.famfs_log_entry_crc.toString(16)}, computed 0x${logEntryCrc(raw).toString(16)}` };
-    return decodeEntry(raw, i);
-  }
-
   /** Every entry up to next_index, in log order. Validates superblock and header first. */
   readLog(): { entries: LogEntry[]; bad: BadEntry[] } {
     this.checkSuper();
@@ -195,12 +195,9 @@ export class FamfsImage {
     // one read for the whole used log: faster than an entry at a time
     const all = this.bytes(this.entryOffset(0), n * LOG_ENTRY_SIZE);
     for (let i = 0; i < n; i++) {
-      const raw = all.subarray(i * LOG_ENTRY_SIZE, (i + 1) * LOG_ENTRY_SIZE);
-      const seq = new DataView(raw.buffer, raw.byteOffset).getBigUint64(0, true);
-      if (seq !== BigInt(i)) { bad.push({ index: i, why: `seqnum ${seq} != index ${i}` }); continue; }
-      const crc = new DataView(raw.buffer, raw.byteOffset).getBigUint64(LOG_ENTRY_CRC, true);
-      if (crc !== logEntryCrc(raw)) { bad.push({ index: i, why: `entry crc mismatch` }); continue; }
-      entries.push(decodeEntry(raw, i));
+      const e = validateEntry(all.subarray(i * LOG_ENTRY_SIZE, (i + 1) * LOG_ENTRY_SIZE), i);
+      if ('why' in e) bad.push(e);
+      else entries.push(e);
     }
     return { entries, bad };
   }

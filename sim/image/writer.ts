@@ -126,7 +126,8 @@ export class FamfsWriter {
       const errs = validateInterleaveParam(p, this.bm.devsize, o.mockStripe);
       if (errs.length) throw new ImageError('bad_interleave', errs.join('; '));
     }
-    if (this.img.logHeader().famfs_log_next_index > this.img.logHeader().famfs_log_last_index) throw new ImageError('log_full', 'the log is full');
+    const h = this.img.logHeader(); // checked before allocating, so a full log leaves the bitmap as it was
+    if (h.famfs_log_next_index > h.famfs_log_last_index) throw new ImageError('log_full', 'the log is full');
     let entry: Omit<FileEntry, 'type' | 'index'>;
     const common = { relpath: rel, size, flags: FAMFS_FM_ALL_HOSTS_RW, uid: o.uid ?? 0, gid: o.gid ?? 0, mode: o.mode ?? 0o644 };
     const a = p && p.nstrips ? allocStrided(this.bm, size, p, (o.allocSeed ?? 1) + this.allocs++) : { contiguous: allocContiguous(this.bm, size) };
