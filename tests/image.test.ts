@@ -132,6 +132,8 @@ describe('corruption', () => {
   test('wrong version', () => expect(corrupt((s) => poke(s, 8, [47]))).toMatchObject({ ok: false, superblock: expect.stringMatching(/^wrong_version/) }));
   test('bad superblock crc', () => expect(corrupt((s) => poke(s, 50, [0xff]))).toMatchObject({ ok: false, superblock: expect.stringMatching(/^bad_sb_crc/) }));
   test('flags and daxdev are not covered by the crc', () => expect(corrupt((s) => poke(s, 104, [1]))).toMatchObject({ ok: true }));
+  test('a wild dd_size (not covered by the crc) does not size the bitmap (found by make fuzz)', () =>
+    expect(corrupt((s) => poke(s, 117, [0xb8, 0x01]))).toMatchObject({ ok: true, files: 2 }));
   test('bad log magic', () => expect(corrupt((s) => poke(s, 0x200000, [0]))).toMatchObject({ ok: false, log: expect.stringMatching(/^bad_log_magic/) }));
   test('bad log header crc', () => expect(corrupt((s) => poke(s, 0x200000 + 16, [0]))).toMatchObject({ ok: false, log: expect.stringMatching(/^bad_log_crc/) }));
   test('entry seqnum mismatch', () => expect(corrupt((s) => poke(s, 0x200000 + 48 + LOG_ENTRY_SIZE, [9]))).toMatchObject({ ok: false, errors: 1, bad_entries: [{ index: 1, why: expect.stringMatching(/seqnum/) }] }));

@@ -123,10 +123,12 @@ export function encodeMkdirBody(relpath: string, mode: number, uid = 0, gid = 0)
   return body;
 }
 
-/** The device size the superblock records (dd_size), else the image's own size. */
+/**
+ * The device size allocation works over: the device's own, as famfs measures it.
+ * The superblock's dd_size is not covered by its CRC, so it is not trusted here.
+ */
 export function deviceSize(img: FamfsImage): bigint {
-  const dd = img.superblock().ts_daxdev as { dd_size: bigint };
-  return dd.dd_size || img.store.size;
+  return img.store.size;
 }
 
 /** The device path the superblock records (dd_daxdev). */
