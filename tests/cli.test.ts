@@ -169,6 +169,8 @@ d('famfs-harness CLI', () => {
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.length).toBe(30);
     expect(rows.filter((x) => !x.ts)).toEqual([]);
+    const withC = run('portmap', '--json', '--c-source', path.resolve(__dirname, 'fixtures', 'famfs_synthetic.c'));
+    expect(withC.stdout.trim().split('\n').map((l) => JSON.parse(l).c_lines).filter((x) => !x)).toEqual([]);
   });
 
   test('--dax file:IMG backs the devices with an image file (mmap through the addon when built)', () => {

@@ -44,6 +44,8 @@ export interface Annotation { cfile: string; name: string; version: string; file
 export interface PortMapRow {
   c_function: string;
   kind: string;
+  /** line range in the famfs.c given with --c-source, e.g. "61-91" */
+  c_lines: string | null;
   ts: string | null;
   version: string | null;
   vectors: string[];
@@ -87,13 +89,51 @@ export function unannotated(dir = kernelDir()): string[] {
   return missing;
 }
 
-export function buildPortMap(vectors: Vector[]): PortMapRow[] {
+/** After `name(` at `pos`, does the parameter list end in ";" (a prototype)? */
+function isPrototype(text: string, pos: number): boolean {
+  let depth = 0;
+  for (let i = text.indexOf('(', pos); i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return /^\s*;/.test(text.slice(i + 1));
+  }
+  return false;
+}
+
+/**
+ * Where each famfs.c function and ops table starts and ends in a C source file
+ * (the reviewer's own tree). A definition is `name(` at the start of a line
+ * (kernel style puts the return type on the line above, which is included) or
+ * after its return type, not in a comment, not a prototype; an ops table is
+ * `const struct X name =`; a define its #define line. The end is the next line
+ * that starts with "}".
+ */
+export function cLineRanges(source: string): Map<string, string> {
+  const lines = source.split('\n');
+  const out = new Map<string, string>();
+  for (const f of FAMFS_C_FUNCTIONS) {
+    const def = f.kind === 'define' ? new RegExp(`^#define\\s+${f.name}\\b`)
+      : f.kind === 'ops' ? new RegExp(`^(static\\s+)?const\\s+struct\\s+\\w+\\s+${f.name}\\s*=`)
+        : new RegExp(`^(?:[\\w\\s*]*[\\s*])?${f.name}\\s*\\(`);
+    const start = lines.findIndex((l, i) => def.test(l) && !/^\s*(\*|\/)/.test(l)
+      && (f.kind !== 'function' || !isPrototype(lines.slice(i, i + 12).join('\n'), l.indexOf(f.name))));
+    if (start < 0) continue;
+    let end = start;
+    if (f.kind !== 'define') while (end < lines.length - 1 && !/^\}/.test(lines[end])) end++;
+    const typeAbove = f.kind === 'function' && lines[start].startsWith(f.name) && start > 0 && /^[\w\s*]+$/.test(lines[start - 1]);
+    out.set(f.name, `${(typeAbove ? start : start + 1)}-${end + 1}`);
+  }
+  return out;
+}
+
+export function buildPortMap(vectors: Vector[], cSource?: string): PortMapRow[] {
   const ann = scanAnnotations().filter((a) => a.cfile === 'famfs.c');
+  const lines = cSource === undefined ? new Map<string, string>() : cLineRanges(cSource);
   return FAMFS_C_FUNCTIONS.map((c) => {
     const a = ann.find((x) => x.name === c.name);
     return {
       c_function: c.name,
       kind: c.kind,
+      c_lines: lines.get(c.name) ?? null,
       ts: a ? `${a.file}:${a.line}` : null,
       version: a ? a.version : null,
       vectors: vectors.filter((v) => v.fn === c.name).map((v) => v.id),
