@@ -14,7 +14,7 @@ node_modules/.install-stamp: package.json package-lock.json
 
 install: node_modules/.install-stamp
 
-addon/build/Release/famfs_mmap.node: addon/famfs_mmap.cc addon/binding.gyp node_modules/.install-stamp
+addon/build/Release/famfs_mmap.node: $(wildcard addon/*.cc addon/*.h) addon/binding.gyp node_modules/.install-stamp
 	sh addon/build.sh
 
 addon: addon/build/Release/famfs_mmap.node

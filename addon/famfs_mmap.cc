@@ -2,7 +2,7 @@
 // ArrayBuffers, for the harness's dax stores. close() detaches the buffer before
 // munmap, so no view can touch unmapped memory; the finalizer unmaps only if
 // close() never ran. Errors carry the errno name in .code and -errno in .errno.
-#include <napi.h>
+#include "module.h"
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -146,13 +146,10 @@ Napi::Value Info(const Napi::CallbackInfo &info) {
   return o;
 }
 
-Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
+}  // namespace
+
+void RegisterMmap(Napi::Env env, Napi::Object exports) {
   exports.Set("Mapping", Mapping::Init(env));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("pageSize", Napi::Number::New(env, (double)sysconf(_SC_PAGESIZE)));
-  return exports;
 }
-
-}  // namespace
-
-NODE_API_MODULE(famfs_mmap, InitAll)

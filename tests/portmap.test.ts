@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildPortMap, unannotated, FAMFS_C_FUNCTIONS, cLineRanges } from '../sim/conformance/portmap';
-import { builtinVectorFiles, loadVectorFile } from '../sim/conformance/vectors';
+import { buildPortMap, unannotated, FAMFS_C_FUNCTIONS, cLineRanges } from '../checks/portmap';
+import { builtinVectorFiles, loadVectorFile } from '../checks/vectors';
 
 test('every kernel/famfs.ts function carries its C annotation', () => {
   expect(unannotated()).toEqual([]);

@@ -1,4 +1,4 @@
-import { builtinVectorFiles, loadVectorFile, runVector } from '../sim/conformance/vectors';
+import { builtinVectorFiles, loadVectorFile, runVector } from '../checks/vectors';
 
 const files = builtinVectorFiles();
 

@@ -1,5 +1,5 @@
 // famfs-harness abi --check FILE: parse a patch / mbox / header, compare with the model.
-import { checkAbiText, AbiDiff } from '../../sim/conformance/abicheck';
+import { checkAbiText, AbiDiff } from '../../checks/abicheck';
 import { readFileOrFail, jsonLine, chalk, EXIT_FAIL, EXIT_OK } from '../io';
 
 export function runAbiCheck(file: string, json: boolean): number {

@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { builtinVectorFiles, loadVectorFile, runVector, Vector, VectorFileError, VectorResult } from '../../sim/conformance/vectors';
-import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../sim/conformance/report';
+import { builtinVectorFiles, loadVectorFile, runVector, Vector, VectorFileError, VectorResult } from '../../checks/vectors';
+import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
 import { writeOut, UsageError, chalk } from '../io';
 
 function globToRe(glob: string): RegExp {

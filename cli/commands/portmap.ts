@@ -1,7 +1,7 @@
 // famfs-harness portmap [--json]
 import type { Argv } from 'yargs';
-import { builtinVectorFiles, loadVectorFile } from '../../sim/conformance/vectors';
-import { buildPortMap, unannotated } from '../../sim/conformance/portmap';
+import { builtinVectorFiles, loadVectorFile } from '../../checks/vectors';
+import { buildPortMap, unannotated } from '../../checks/portmap';
 import { jsonLine, chalk, readFileOrFail, EXIT_FAIL, EXIT_OK } from '../io';
 
 export function register(y: Argv): Argv {

@@ -1,8 +1,8 @@
 // famfs-harness series FILE.mbox [--json]
 import type { Argv } from 'yargs';
-import { analyzeSeries, rowsToRecheck } from '../../sim/conformance/series';
-import { buildPortMap } from '../../sim/conformance/portmap';
-import { builtinVectorFiles, loadVectorFile } from '../../sim/conformance/vectors';
+import { analyzeSeries, rowsToRecheck } from '../../checks/series';
+import { buildPortMap } from '../../checks/portmap';
+import { builtinVectorFiles, loadVectorFile } from '../../checks/vectors';
 import { readFileOrFail, jsonLine, UsageError, chalk, EXIT_OK } from '../io';
 
 export function register(y: Argv): Argv {

@@ -55,7 +55,7 @@ export interface PortMapRow {
 const ANNOT = /^\/\/ ((?:famfs|inode|file|dev|dir)\.c|fuse_i\.h|famfs_kfmap\.h) (\S+) \((v\d+)/;
 
 function kernelDir(): string {
-  const candidates = [path.resolve(__dirname, '..', '..', 'kernel'), path.resolve(__dirname, '..', '..', '..', 'kernel')];
+  const candidates = [path.resolve(__dirname, '..', 'kernel'), path.resolve(__dirname, '..', '..', 'kernel')];
   return candidates.find((d) => fs.existsSync(path.join(d, 'famfs.ts'))) ?? candidates[0];
 }
 

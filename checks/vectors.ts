@@ -5,14 +5,14 @@
 // the vector records what v9 does; `correct` says what a fixed kernel would do.
 import * as fs from 'fs';
 import * as path from 'path';
-import { encodeFmap, FmapSpec, hexToBytes, SpecError } from '../../uapi/fmap_codec';
-import { famfs_fuse_meta_alloc, __famfs_meta_free, meta_slot } from '../../kernel/famfs';
-import { slab } from '../../kernel/lib/slab';
-import { arch, setArch } from '../../kernel/lib/params';
-import { errnoName } from '../../kernel/lib/errno';
-import { dmesg_take } from '../../kernel/lib/printk';
-import { matches, runScenario, Scenario, ScenarioError, StepResult, describe } from '../scenario';
-import { DEFAULT_DEVICE, WorldSpec } from '../world';
+import { encodeFmap, FmapSpec, hexToBytes, SpecError } from '../uapi/fmap_codec';
+import { famfs_fuse_meta_alloc, __famfs_meta_free, meta_slot } from '../kernel/famfs';
+import { slab } from '../kernel/lib/slab';
+import { arch, setArch } from '../kernel/lib/params';
+import { errnoName } from '../kernel/lib/errno';
+import { dmesg_take } from '../kernel/lib/printk';
+import { matches, runScenario, Scenario, ScenarioError, StepResult, describe } from '../sim/scenario';
+import { DEFAULT_DEVICE, WorldSpec } from '../sim/world';
 
 export interface Vector {
   id: string;
@@ -107,11 +107,11 @@ export function loadVectorFile(file: string): Vector[] {
   });
 }
 
-export const BUILTIN_DIR = path.resolve(__dirname, '..', '..', '..', 'tests', 'vectors');
+export const BUILTIN_DIR = path.resolve(__dirname, '..', '..', 'tests', 'vectors');
 
 /** tests/vectors/*.json, found from the source tree or from dist/. */
 export function builtinVectorFiles(): string[] {
-  const dirs = [BUILTIN_DIR, path.resolve(__dirname, '..', '..', 'tests', 'vectors')];
+  const dirs = [BUILTIN_DIR, path.resolve(__dirname, '..', 'tests', 'vectors')];
   const dir = dirs.find((d) => fs.existsSync(d));
   if (!dir) return [];
   return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));

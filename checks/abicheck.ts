@@ -1,8 +1,8 @@
 // ABI drift check: read the famfs definitions out of a patch, an mbox of a
 // series (added lines only) or a fuse.h header, compute their x86-64 C layout
 // and report every difference from the modelled uapi.
-import { computeCLayout, CType, lookupStruct } from '../../uapi/layout';
-import { FAMFS_CONSTANTS, FAMFS_STRUCTS } from '../../uapi/fuse';
+import { computeCLayout, CType, lookupStruct } from '../uapi/layout';
+import { FAMFS_CONSTANTS, FAMFS_STRUCTS } from '../uapi/fuse';
 
 export interface AbiDiff {
   what: string;

@@ -2,8 +2,8 @@
 // kernel function, nested two spaces, XFAIL/SKIP directives, diagnostics before
 // each `not ok`, a kselftest-style Totals line), JUnit XML, JSON lines, and a
 // human-readable summary. Every format ends the run with the same counts.
-import { hexdump } from '../../uapi/fmap_codec';
-import { fuse_opcode, FUSE_KERNEL_MINOR_VERSION, FAMFS_CHANGELOG_MINOR } from '../../uapi/fuse';
+import { hexdump } from '../uapi/fmap_codec';
+import { fuse_opcode, FUSE_KERNEL_MINOR_VERSION, FAMFS_CHANGELOG_MINOR } from '../uapi/fuse';
 import type { VectorResult, Status } from './vectors';
 
 export const HARNESS_VERSION = '0.1.0';

@@ -1,0 +1,5 @@
+// The addon's parts, one source file each; module.cc registers them all.
+#pragma once
+#include <napi.h>
+
+void RegisterMmap(Napi::Env env, Napi::Object exports);  // famfs_mmap.cc
