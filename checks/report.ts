@@ -55,6 +55,7 @@ export function diagnostics(r: VectorResult): string[] {
   d.push(`expected: ${JSON.stringify(r.vector.expect)}`);
   d.push(`actual: ${JSON.stringify(r.actual)}`);
   if (r.why) d.push(`why: ${r.why}`);
+  if (r.details) d.push(...r.details);
   if (r.payload) d.push(`payload (${r.payload.length} bytes):`, ...hexdump(r.payload, 256).map((l) => `  ${l}`));
   for (const l of r.dmesg.slice(-6)) d.push(`dmesg: ${l}`);
   d.push(`repro: ${reproCommand(r)}`);

@@ -37,6 +37,10 @@ export interface VectorResult {
   why?: string;
   payload?: Uint8Array;
   dmesg: string[];
+  /** wall time of the case, for JUnit `time` */
+  seconds?: number;
+  /** extra diagnostic lines (e.g. cdiff's three judges), printed before the result line */
+  details?: string[];
 }
 
 export class VectorFileError extends Error {}
