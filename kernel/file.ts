@@ -64,32 +64,58 @@ export function fuse_file_write_iter(fm: fuse_mount, iocb: kiocb<inode>, from: i
   return fuse_plain_io(fm, iocb, from);
 }
 
-/** The ordinary fuse READ/WRITE upcall for files without famfs meta (direct-io style). */
-function fuse_plain_io(fm: fuse_mount, iocb: kiocb<inode>, it: iov_iter): number {
-  const read = it.rw === READ;
-  const inarg = new Uint8Array(read ? 40 : 40 + it.count);
+// fuse_read_in / fuse_write_in (both 40 bytes): fh, offset, size, read/write_flags, lock_owner, flags, padding
+const FUSE_RW_IN_SIZE = 40;
+const FUSE_WRITE_OUT_SIZE = 8;
+
+/** file.c fuse_read_args_fill / fuse_write_args_fill + fuse_send_read / fuse_send_write: one READ or WRITE upcall. */
+function fuse_send_rw(fm: fuse_mount, f: file<inode>, pos: bigint, data: Uint8Array, read: boolean): number {
+  const inarg = new Uint8Array(read ? FUSE_RW_IN_SIZE : FUSE_RW_IN_SIZE + data.length);
   const dv = new DataView(inarg.buffer);
-  dv.setBigUint64(0, iocb.ki_filp.fh, true);
-  dv.setBigUint64(8, iocb.ki_pos, true);
-  dv.setUint32(16, it.count, true);
-  if (!read) inarg.set(it.buf.subarray(it.off, it.off + it.count), 40);
+  dv.setBigUint64(0, f.fh, true);
+  dv.setBigUint64(8, pos, true);
+  dv.setUint32(16, data.length, true);
+  dv.setUint32(32, f.f_mode, true); // inarg->flags = file->f_flags (fuse_write_flags for writes)
+  if (!read) inarg.set(data, FUSE_RW_IN_SIZE);
   const args = FUSE_ARGS();
   args.opcode = read ? fuse_opcode.FUSE_READ : fuse_opcode.FUSE_WRITE;
-  args.nodeid = get_node_id(iocb.ki_filp.f_inode);
+  args.nodeid = get_node_id(f.f_inode);
   args.in_numargs = 1;
   args.in_args[0] = { size: inarg.length, value: inarg };
-  const out = new Uint8Array(read ? it.count : 8);
+  const out = read ? data : new Uint8Array(FUSE_WRITE_OUT_SIZE);
   args.out_numargs = 1;
   args.out_args[0] = { size: out.length, value: out };
-  args.out_argvar = read;
+  args.out_argvar = read; // a short READ reply is end of file
   const rc = fm.fc.iq.fuse_simple_request(args);
   if (rc < 0) return rc;
-  const n = read ? rc : new DataView(out.buffer).getUint32(0, true);
-  if (read) it.buf.set(out.subarray(0, n), it.off);
-  it.off += n;
-  it.count -= n;
-  iocb.ki_pos += BigInt(n);
-  return n;
+  if (read) return rc;
+  const written = new DataView(out.buffer).getUint32(0, true);
+  return written > data.length ? -EIO : written; // fuse_send_write: out.size > count is -EIO
+}
+
+/**
+ * file.c fuse_direct_io: the plain fuse path for files without famfs meta, in
+ * requests of at most max_write bytes (max_read is unlimited by default; the
+ * max_pages cap of fuse_get_user_pages is not modelled). A short reply ends it.
+ */
+function fuse_plain_io(fm: fuse_mount, iocb: kiocb<inode>, it: iov_iter): number {
+  const read = it.rw === READ;
+  const nmax = read ? Number.MAX_SAFE_INTEGER : fm.fc.max_write;
+  let res = 0;
+  let err = 0;
+  while (it.count > 0) {
+    const nbytes = Math.min(it.count, nmax);
+    const chunk = it.buf.subarray(it.off, it.off + nbytes);
+    const nres = fuse_send_rw(fm, iocb.ki_filp, iocb.ki_pos, chunk, read);
+    if (nres < 0) { err = nres; break; }
+    if (nres > nbytes) { res = 0; err = -EIO; break; }
+    it.off += nres;
+    it.count -= nres;
+    iocb.ki_pos += BigInt(nres);
+    res += nres;
+    if (nres !== nbytes) break;
+  }
+  return res > 0 ? res : err;
 }
 
 /** file.c fuse_file_mmap dispatch (famfs part). */

@@ -4,7 +4,7 @@ import type { fuse_iqueue } from '../kernel/dev';
 import { decodeStruct } from '../uapi/layout';
 import { fuse_in_header } from '../uapi/fuse';
 import { errnoName } from '../kernel/lib/errno';
-import type { FamfsServer } from './server';
+import type { FusePeer } from './peer';
 import { TraceEntry, traceReply, traceRequest } from './trace';
 
 export class FuseChannel {
@@ -12,7 +12,7 @@ export class FuseChannel {
   serverAlive = true;
   onTrace: ((e: TraceEntry) => void) | null = null;
 
-  constructor(private readonly iq: fuse_iqueue, private readonly server: FamfsServer) {
+  constructor(private readonly iq: fuse_iqueue, private readonly server: FusePeer) {
     iq.wake = () => this.pump();
   }
 

@@ -10,12 +10,18 @@ import { famfs_fuse_iomap_begin } from '../kernel/famfs';
 import { iomap_zero, IOMAP_DAX } from '../kernel/lib/iomap';
 import { guard, takeOops } from './vfs';
 import type { ServerFault } from './server';
+import type { FusePeer } from './peer';
+import { famfsModeReport, FamfsModeReport } from './peer_init';
 
 export type StepResult = Record<string, string | number | boolean | null>;
 
 export interface Step {
   op: string;
   expect?: unknown;
+  /** the step needs famfs mode: on a plain fuse mount it is expected to fail (any errno) */
+  famfs_only?: boolean;
+  /** the expectation on a plain fuse mount (a server that does not speak famfs), instead of `expect` */
+  expect_plain?: unknown;
   [k: string]: unknown;
 }
 
@@ -34,11 +40,14 @@ export interface StepReport {
   expect?: unknown;
   pass: boolean;
   why?: string;
+  /** judged as a plain-mount step (famfs_only / expect_plain) */
+  plain?: boolean;
 }
 
 export interface ScenarioReport {
   pass: boolean;
   mount: StepResult;
+  famfs: FamfsModeReport;
   steps: StepReport[];
   requests: Record<string, number>;
   requestsPass: boolean;
@@ -153,18 +162,22 @@ class Runner {
       case 'munmap': return rcResult(mnt.munmap(this.map(s)), 'ret');
       case 'resolve': return this.resolve(s, num);
       case 'refresh': return rcResult(mnt.refresh(String(need(s.path, 'refresh: path'))), 'ret');
-      case 'set_size': this.w.server.setReportedSize(String(need(s.path, 'set_size: path')), num('size')); return { ret: 0 };
+      case 'set_size': this.modelOnly(s); this.w.server.setReportedSize(String(need(s.path, 'set_size: path')), num('size')); return { ret: 0 };
       case 'memory_failure': return rcResult(this.w.machine.memoryFailure(String(need(s.device, 'memory_failure: device')), num('offset', 0), num('len', arch.PAGE_SIZE)), 'ret');
       case 'unbind': this.w.machine.unbind(String(need(s.device, 'unbind: device'))); return { ret: 0 };
       case 'fail_alloc': slab.inject({ nth: s.nth === undefined ? undefined : Number(s.nth), site: s.site as string | undefined, times: s.times === undefined ? undefined : Number(s.times) }); return { ret: 0 };
       case 'clear_fail_alloc': slab.inject(null); return { ret: 0 };
-      case 'server_fault': this.w.server.addFault(need(s.fault, 'server_fault: fault') as ServerFault); return { ret: 0 };
-      case 'kill_server': this.w.mnt.channel.killServer(); return { ret: 0 };
+      case 'server_fault': this.modelOnly(s); this.w.server.addFault(need(s.fault, 'server_fault: fault') as ServerFault); return { ret: 0 };
+      case 'kill_server': this.w.peer.kill?.(); this.w.mnt.channel.killServer(); return { ret: 0 };
       case 'umount': return rcResult(mnt.umount(), 'ret');
       case 'leaks': return { live: slab.liveCount() };
       case 'requests': return { count: this.w.mnt.channel.count(s.name as string | undefined) };
       default: throw new ScenarioError(`unknown step op '${s.op}'`);
     }
+  }
+
+  private modelOnly(s: Step): void {
+    if (this.w.peer.external) throw new ScenarioError(`${s.op}: scripts the in-process server model; an external server cannot be scripted`);
   }
 
   /** famfs_fuse_iomap_begin on the inode behind `path`, as dax would call it. */
@@ -214,20 +227,35 @@ export function describe(r: StepResult): string {
   return JSON.stringify(r);
 }
 
+/** How a step is judged: by `expect`, or on a plain fuse mount by expect_plain / famfs_only. */
+function judge(s: Step, result: StepResult, famfs: boolean): { ok: boolean; why?: string; plain?: boolean } {
+  if (!famfs && s.expect_plain !== undefined) return { ...matches(s.expect_plain, result), plain: true };
+  if (!famfs && s.famfs_only) {
+    return result.errno !== undefined ? { ok: true, plain: true } : { ok: false, why: `expected to fail without famfs mode, got ${describe(result)}`, plain: true };
+  }
+  return s.expect === undefined ? { ok: true } : matches(s.expect, result);
+}
+
+export interface RunOptions {
+  /** who answers the kernel instead of the in-process model (e.g. an ExternalServer) */
+  peer?: FusePeer;
+}
+
 /** Run a scenario; structural problems (unknown op, bad names) throw ScenarioError. */
-export function runScenario(sc: Scenario, onStep?: (r: StepReport) => void): ScenarioReport {
+export function runScenario(sc: Scenario, onStep?: (r: StepReport) => void, opts: RunOptions = {}): ScenarioReport {
   if (!sc || typeof sc !== 'object' || !Array.isArray(sc.steps) || typeof sc.world !== 'object') {
     throw new ScenarioError('a scenario needs "world" (object) and "steps" (list)');
   }
-  const w = createWorld(sc.world);
+  const w = createWorld(sc.world, opts.peer);
   const mount: StepResult = w.mountResult < 0 ? errResult(w.mountResult) : { ret: 0, famfs: w.mnt.famfsMode };
+  const famfs = famfsModeReport(w.mnt, w.mountResult);
   const runner = new Runner(w);
   const steps: StepReport[] = [];
   sc.steps.forEach((s, index) => {
     if (!s || typeof s.op !== 'string') throw new ScenarioError(`step ${index}: needs an "op"`);
     const result = s.op === 'mount' ? mount : runner.run(s);
-    const m = s.expect === undefined ? { ok: true } : matches(s.expect, result);
-    const rep: StepReport = { index, op: s.op, result, expect: s.expect, pass: m.ok, why: m.why };
+    const m = judge(s, result, w.mnt.famfsMode);
+    const rep: StepReport = { index, op: s.op, result, expect: s.expect, pass: m.ok, why: m.why, plain: m.plain };
     steps.push(rep);
     onStep?.(rep);
   });
@@ -238,5 +266,5 @@ export function runScenario(sc: Scenario, onStep?: (r: StepReport) => void): Sce
     if ((requests[op] ?? 0) !== n) { requestsPass = false; why = `requests ${op}: expected ${n}, got ${requests[op] ?? 0}`; }
   }
   const failed = steps.find((s) => !s.pass);
-  return { pass: !failed && requestsPass, mount, steps, requests, requestsPass, why: failed ? `step ${failed.index} (${failed.op}): ${failed.why}` : why, world: w };
+  return { pass: !failed && requestsPass, mount, famfs, steps, requests, requestsPass, why: failed ? `step ${failed.index} (${failed.op}): ${failed.why}` : why, world: w };
 }

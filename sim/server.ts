@@ -10,6 +10,7 @@ import { encodeFmap, FmapSpec, hexToBytes, parseU64 } from '../uapi/fmap_codec';
 import { fuse_reply_bytes } from '../kernel/dev';
 import { ERRNO, errnoCode } from '../kernel/lib/errno';
 import { S_IFDIR, S_IFREG } from '../kernel/lib/namei';
+import type { FusePeer, PeerAnswer } from './peer';
 
 export interface ServerFile {
   path: string;
@@ -81,9 +82,9 @@ export function opcodeName(op: number): string {
 
 interface Node { nodeid: bigint; name: string; parent: bigint; dir: boolean; mode: number; size: bigint; fmap: Uint8Array | null; children: Map<string, bigint> }
 
-export type ServerAnswer = { kind: 'reply'; bytes: Uint8Array } | { kind: 'none' } | { kind: 'die' };
+export type ServerAnswer = PeerAnswer;
 
-export class FamfsServer {
+export class FamfsServer implements FusePeer {
   private nodes = new Map<bigint, Node>();
   private nextNodeid = 2n;
   private nextFh = 1n;

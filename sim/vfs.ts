@@ -14,7 +14,7 @@ import { file, FAULT_FLAG_WRITE, iov_iter_new, READ, vm_area_struct, vm_fault, V
 import { arch, PMD_ORDER } from '../kernel/lib/params';
 import { KernelOops } from '../kernel/lib/oops';
 import type { dax_device } from '../kernel/lib/dax';
-import { FamfsServer } from './server';
+import type { FusePeer } from './peer';
 import { FuseChannel } from './channel';
 import { SimMachine } from './machine';
 
@@ -46,7 +46,7 @@ export class SimMount {
   private nextMap = 1;
   mounted = false;
 
-  constructor(readonly machine: SimMachine, readonly server: FamfsServer, opts: MountOptions = {}) {
+  constructor(readonly machine: SimMachine, readonly server: FusePeer, opts: MountOptions = {}) {
     Object.assign(machine.config, opts.config ?? {});
     this.fc = new fuse_conn(machine.env(), this.iq, opts.cap_sys_rawio ?? true);
     this.fm = new fuse_mount(this.fc);

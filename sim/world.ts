@@ -5,6 +5,7 @@ import { FamfsServer, ServerConfig, ServerFile, ServerFault, InitPolicy } from '
 import { MountOptions, SimMount } from './vfs';
 import { MemoryStore } from './stores';
 import type { DaxStore } from '../kernel/lib/dax';
+import type { FusePeer } from './peer';
 import { parseU64 } from '../uapi/fmap_codec';
 
 export interface DeviceSpec {
@@ -32,14 +33,17 @@ export interface WorldSpec {
 
 export interface World {
   machine: SimMachine;
+  /** the in-process server model (built from the spec even when another peer answers) */
   server: FamfsServer;
+  /** who answers the kernel: the model, or an external server process */
+  peer: FusePeer;
   mnt: SimMount;
   mountResult: number;
 }
 
 export const DEFAULT_DEVICE = '/dev/dax0.0';
 
-export function createWorld(spec: WorldSpec): World {
+export function createWorld(spec: WorldSpec, peer?: FusePeer): World {
   const machine = new SimMachine();
   const devices = spec.devices ?? [{ name: DEFAULT_DEVICE }];
   for (const d of devices) {
@@ -52,7 +56,7 @@ export function createWorld(spec: WorldSpec): World {
   }
   const cfg: ServerConfig = { files: spec.files ?? [], daxdevs: spec.daxdevs ?? devices.map((d) => d.name), init: spec.init, faults: spec.faults };
   const server = new FamfsServer(cfg);
-  const mnt = new SimMount(machine, server, spec.mount);
+  const mnt = new SimMount(machine, peer ?? server, spec.mount);
   const mountResult = mnt.mount();
-  return { machine, server, mnt, mountResult };
+  return { machine, server, peer: peer ?? server, mnt, mountResult };
 }
