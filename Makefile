@@ -27,6 +27,7 @@ run: build
 	./bin/famfs-harness conformance
 
 test: build
+	bash tests/libfuse/setup.sh
 	jest --ci
 	./bin/famfs-harness conformance --format ktap -o reports/conformance.ktap >/dev/null || true
 	./bin/famfs-harness conformance --format ktap | tail -1
