@@ -6,6 +6,7 @@
 // server death mid-request and a server that never replies.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { createWorld, World } from '../sim/world';
 import { ExternalServer, ExternalServerError, ServerExit } from '../sim/external_server';
@@ -315,6 +316,20 @@ describe('CLI sim run --server-cmd', () => {
     expect(p.stdout).toMatch(/<- READ/);
     expect(p.stdout).toMatch(/mmap +-EOPNOTSUPP \(plain fuse mount\)/);
     expect(p.stdout).toMatch(/scenario passed/);
+  });
+
+  test('image cat --server-cmd reads through the server process (here a plain mount: READ upcalls)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libfuse-cat-'));
+    try {
+      const img = path.join(dir, 'img.bin');
+      const out = path.join(dir, 'out');
+      expect(spawnSync(cli, ['image', 'mkfs', img, '--size', '64M', '--small'], { encoding: 'utf8' }).status).toBe(0);
+      const p = spawnSync(cli, ['image', 'cat', img, '/f', '-o', out, '--server-cmd', `${SERVER} --file f:5000:3 /dev/fd/3`], { encoding: 'utf8', timeout: 60000 });
+      expect([p.status, p.stderr]).toEqual([0, '']);
+      expect(bytesEqual(new Uint8Array(fs.readFileSync(out)), pattern(5000, 3))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('an unknown program is one line on stderr and exit 2', () => {

@@ -15,6 +15,7 @@ import { encodeFmap, bytesToHex } from '../../uapi/fmap_codec';
 import { decodeFmapPayload } from '../../sim/fmap_tools';
 import { errnoName } from '../../kernel/lib/errno';
 import { DaxError } from '../../addon/index';
+import { startServer, finishServer, SERVER_CMD_OPTION, SERVER_TIMEOUT_OPTION } from './sim';
 import { jsonLine, parseSize, readFileOrFail, writeOut, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK } from '../io';
 
 /** The image's store: a devdax char device, or a file (mmap'd through the addon where built). */
@@ -147,11 +148,16 @@ export function register(y: Argv): Argv {
       }
       process.exitCode = r.ok ? EXIT_OK : EXIT_FAIL;
     })
-    .command('cat <img> <path>', 'read a file through the simulated kernel (server -> GET_FMAP -> iomap -> dax store)', (b) => b.positional('img', { type: 'string', demandOption: true }).positional('path', { type: 'string', demandOption: true }).option('o', { alias: 'output', type: 'string' }), (argv) => {
+    .command('cat <img> <path>', 'read a file through the simulated kernel (server -> GET_FMAP -> iomap -> dax store)', (b) => b.positional('img', { type: 'string', demandOption: true }).positional('path', { type: 'string', demandOption: true }).option('o', { alias: 'output', type: 'string' })
+      .option('server-cmd', SERVER_CMD_OPTION).option('server-timeout', SERVER_TIMEOUT_OPTION), (argv) => {
       const store = openImage(argv.img as string);
       imageOp(() => new FamfsImage(store).checkSuper());
-      const got = catFile(mountImage(store), '/' + imageOp(() => relative(argv.path as string)));
-      if (typeof got === 'number') throw new CheckFailed(`${argv.path}: -${errnoName(got)} (${got})`);
+      const srv = startServer(argv['server-cmd'], argv['server-timeout']); // e.g. famfs_fused serving this image's shadow tree
+      const w = mountImage(store, srv ?? undefined);
+      const got = catFile(w, '/' + imageOp(() => relative(argv.path as string)));
+      if (srv && w.mnt.mounted) w.mnt.umount();
+      if (srv) finishServer(srv, 'quiet');
+      if (typeof got === 'number') throw new CheckFailed(`${argv.path}: -${errnoName(got)} (${got})${srv && srv.notes.length ? `; server: ${srv.notes.join('; ')}` : ''}`);
       writeOut(got, argv.o);
     })
     .demandCommand(1, 'image needs an action: mkfs, mkdir, creat, cp, ls, stat, fmap, fsck or cat'));

@@ -24,12 +24,16 @@ export function startServer(cmd: unknown, timeoutMs: unknown): ExternalServer | 
   }
 }
 
-/** After the run: close the server's fuse device, then say how it ended (asynchronously: the child's exit). */
-export function finishServer(srv: ExternalServer, json: boolean): void {
+/**
+ * After the run: close the server's fuse device, then say how it ended
+ * (asynchronously: the child's exit). 'quiet' says nothing (stdout carries data).
+ */
+export function finishServer(srv: ExternalServer, how: 'text' | 'json' | 'quiet'): void {
   const said = [...srv.notes];
   void srv.close().then((exit: ServerExit) => {
     const notes = srv.notes.slice(said.length);
-    if (json) {
+    if (how === 'quiet') return;
+    if (how === 'json') {
       process.stdout.write(jsonLine({ server: { argv: srv.argv, exit_code: exit.code, signal: exit.signal, notes: [...said, ...notes], stderr: exit.stderr } }) + '\n');
       return;
     }
@@ -77,7 +81,7 @@ export function register(y: Argv): Argv {
         console.log(rep.pass ? chalk.green('scenario passed') : chalk.red(`scenario failed: ${rep.why}`));
       }
       process.exitCode = rep.pass ? EXIT_OK : EXIT_FAIL;
-      if (srv) finishServer(srv, !!argv.json);
+      if (srv) finishServer(srv, argv.json ? 'json' : 'text');
     })
     .demandCommand(1, 'sim needs an action: run'));
 }

@@ -9,6 +9,7 @@ import { logplay } from './logplay';
 import type { ServerConfig, ServerFile } from '../server';
 import { createWorld, DEFAULT_DEVICE, World } from '../world';
 import { EIO } from '../../kernel/lib/errno';
+import type { FusePeer } from '../peer';
 
 const hx = (v: bigint) => '0x' + v.toString(16);
 const u32 = (v: bigint) => Number(BigInt.asUintN(32, v));
@@ -44,11 +45,11 @@ export function serverConfigFromImage(img: FamfsImage): ServerConfig {
   return { files, daxdevs: [deviceName(img) || DEFAULT_DEVICE] };
 }
 
-/** A simulated machine with the image's store as its daxdev, mounted through the server model. */
-export function mountImage(store: DaxStore): World {
+/** A simulated machine with the image's store as its daxdev, mounted through the server model (or `peer`). */
+export function mountImage(store: DaxStore, peer?: FusePeer): World {
   const img = new FamfsImage(store);
   const cfg = serverConfigFromImage(img);
-  return createWorld({ devices: [{ name: cfg.daxdevs[0], store }], daxdevs: cfg.daxdevs, files: cfg.files });
+  return createWorld({ devices: [{ name: cfg.daxdevs[0], store }], daxdevs: cfg.daxdevs, files: cfg.files }, peer);
 }
 
 const CHUNK = 1 << 20;
