@@ -16,14 +16,6 @@
 
 namespace {
 
-Napi::Error SockError(Napi::Env env, int err, const std::string &what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  const char *name = strerrorname_np(err);
-  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
-  e.Set("errno", Napi::Number::New(env, -err));
-  return e;
-}
-
 bool FdArg(const Napi::CallbackInfo &info, size_t i, int *fd) {
   if (info.Length() <= i || !info[i].IsNumber()) return false;
   *fd = info[i].As<Napi::Number>().Int32Value();
@@ -42,7 +34,7 @@ Napi::Value SocketPair(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-    SockError(env, errno, "socketpair").ThrowAsJavaScriptException();
+    SyscallError(env, errno, "socketpair").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   Napi::Array a = Napi::Array::New(env, 2);
@@ -65,7 +57,7 @@ Napi::Value Send(const Napi::CallbackInfo &info) {
     n = send(fd, data.Data(), data.ByteLength(), MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    SockError(env, errno, "send").ThrowAsJavaScriptException();
+    SyscallError(env, errno, "send").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   return Napi::Number::New(env, double(n));
@@ -84,7 +76,7 @@ Napi::Value Recv(const Napi::CallbackInfo &info) {
   int64_t max = info[1].As<Napi::Number>().Int64Value();
   int64_t timeout = info[2].As<Napi::Number>().Int64Value();
   if (max <= 0 || max > (64 << 20) || timeout < 0) {
-    SockError(env, EINVAL, "recv: maxBytes must be in (0, 64 MiB], timeoutMs >= 0").ThrowAsJavaScriptException();
+    SyscallError(env, EINVAL, "recv: maxBytes must be in (0, 64 MiB], timeoutMs >= 0").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   Napi::Object r = Napi::Object::New(env);
@@ -95,7 +87,7 @@ Napi::Value Recv(const Napi::CallbackInfo &info) {
     int rc = poll(&p, 1, int(left < 0 ? 0 : left));
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) {
-      SockError(env, errno, "poll").ThrowAsJavaScriptException();
+      SyscallError(env, errno, "poll").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     if (rc == 0) {
@@ -103,7 +95,7 @@ Napi::Value Recv(const Napi::CallbackInfo &info) {
       return r;
     }
     if (p.revents & POLLNVAL) {
-      SockError(env, EBADF, "poll").ThrowAsJavaScriptException();
+      SyscallError(env, EBADF, "poll").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     break;  // POLLIN or POLLHUP: recv tells which
@@ -123,7 +115,7 @@ Napi::Value Recv(const Napi::CallbackInfo &info) {
     return r;
   }
   if (n < 0) {
-    SockError(env, errno, "recv").ThrowAsJavaScriptException();
+    SyscallError(env, errno, "recv").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   if (n == 0 && !(msg.msg_flags & MSG_TRUNC)) {
@@ -148,7 +140,7 @@ Napi::Value Close(const Napi::CallbackInfo &info) {
     return env.Undefined();
   }
   if (close(fd) < 0 && errno != EINTR) {
-    SockError(env, errno, "close").ThrowAsJavaScriptException();
+    SyscallError(env, errno, "close").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   return env.Undefined();
