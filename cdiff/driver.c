@@ -101,27 +101,36 @@ static void jstr(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* the dmesg lines since the last stage record, then cleared */
 static void put_dmesg(FILE *f)
 {
 	fputs(",\"dmesg\":[", f);
 	for (int i = 0; i < ndmesg; i++) {
 		if (i) fputc(',', f);
 		jstr(f, dmesg[i]);
+		free(dmesg[i]);
 	}
+	ndmesg = 0;
 	fputc(']', f);
+}
+
+/* close one stage record: dmesg, newline, flush (a later crash keeps it) */
+static void end_stage(void)
+{
+	put_dmesg(stdout);
+	printf("}\n");
+	fflush(stdout);
 }
 
 /* ---------------- shims (declared in cdiff_kernel.h / fuse_i.h) ---------------- */
 
 __attribute__((noreturn)) void cdiff_oops(const char *kind, const char *what)
 {
-	printf("{\"oops\":");
+	printf("{\"stage\":\"oops\",\"oops\":");
 	jstr(stdout, kind);
 	printf(",\"detail\":");
 	jstr(stdout, what);
-	put_dmesg(stdout);
-	printf("}\n");
-	fflush(stdout);
+	end_stage();
 	_exit(3);
 }
 
@@ -427,15 +436,15 @@ static void run_parse(void)
 	memcpy(buf, C.payload, C.payload_len);
 	int rc = famfs_fuse_meta_alloc(buf, C.payload_len, &meta);
 	C.fail_nth = 0;
-	printf("{\"rc\":%d", rc);
+	printf("{\"stage\":\"parse\",\"rc\":%d", rc);
 	put_meta(meta);
 	printf(",\"allocs\":%d", nallocs);
+	end_stage();
 #ifdef HAVE___famfs_meta_free
 	__famfs_meta_free(meta);
 #endif
-	printf(",\"live_after_free\":%d", nlive);
-	put_dmesg(stdout);
-	printf("}\n");
+	printf("{\"stage\":\"free\",\"live_after_free\":%d", nlive);
+	end_stage();
 	free(buf);
 }
 #endif
@@ -484,26 +493,28 @@ static void run_open(void)
 
 	int rc = fuse_get_fmap(&fm, inode);
 	C.fail_nth = 0;
-	printf("{\"rc\":%d,\"requests\":", rc);
+	printf("{\"stage\":\"open\",\"rc\":%d,\"requests\":", rc);
 	jstr(stdout, requests);
 	put_u64("i_size", inode->i_size);
 	printf(",\"dax\":%d", IS_DAX(inode));
 	put_meta(fi->famfs_meta);
 	put_devlist(&fc);
+	printf(",\"allocs\":%d", nallocs);
+	end_stage();
 #ifdef HAVE_famfs_fuse_iomap_begin
 	if (C.resolve && fi->famfs_meta) {
 		struct iomap map = {};
 		int r = famfs_fuse_iomap_begin(inode, C.q_offset, C.q_length, C.q_flags, &map, NULL);
-		printf(",\"resolve\":{\"rc\":%d", r);
+		printf("{\"stage\":\"resolve\",\"rc\":%d", r);
 		put_u64("addr", map.addr);
 		put_u64("offset", (u64)map.offset);
 		put_u64("length", map.length);
 		printf(",\"type\":%u,\"flags\":%u,\"device\":", map.type, map.flags);
 		jstr(stdout, map.dax_dev ? map.dax_dev->name : NULL);
-		printf(",\"file_error\":%d}", ((struct famfs_file_meta *)fi->famfs_meta)->error);
+		printf(",\"file_error\":%d", ((struct famfs_file_meta *)fi->famfs_meta)->error);
+		end_stage();
 	}
 #endif
-	printf(",\"allocs\":%d", nallocs);
 #ifdef HAVE___famfs_meta_free
 	__famfs_meta_free(fi->famfs_meta);
 	fi->famfs_meta = NULL;
@@ -514,9 +525,8 @@ static void run_open(void)
 	int refs = 0;
 	for (int i = 0; i < C.nnodes; i++)
 		refs += C.nodes[i].dax.refcount;
-	printf(",\"live_after_teardown\":%d,\"dax_refs_after_teardown\":%d", nlive, refs);
-	put_dmesg(stdout);
-	printf("}\n");
+	printf("{\"stage\":\"teardown\",\"live_after_teardown\":%d,\"dax_refs_after_teardown\":%d", nlive, refs);
+	end_stage();
 	free(fi);
 }
 #endif
@@ -536,9 +546,9 @@ static void run_case_child(void)
 		return;
 	}
 #endif
-	printf("{\"unsupported\":");
+	printf("{\"stage\":\"unsupported\",\"mode\":");
 	jstr(stdout, C.mode);
-	printf("}\n");
+	end_stage();
 }
 
 /* Fork, run, and print one line: the child's record plus how it ended. */
@@ -579,9 +589,12 @@ static void run_case(FILE *errlog)
 		out[outlen] = 0;
 	while (outlen && (out[outlen - 1] == '\n'))
 		out[--outlen] = 0;
-	printf("{\"i\":%d,\"exit\":%d,\"signal\":%d,\"result\":%s,\"stderr\":", C.index,
+	for (size_t k = 0; k < outlen; k++)
+		if (out[k] == '\n')
+			out[k] = ',';
+	printf("{\"i\":%d,\"exit\":%d,\"signal\":%d,\"stages\":[%s],\"stderr\":", C.index,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-	       outlen ? out : "null");
+	       outlen ? out : "");
 	fflush(errlog);
 	long n = ftell(errlog);
 	char *err = calloc(1, n + 1);
@@ -614,8 +627,6 @@ static void reset_case(void)
 	for (int i = 0; i < C.nreplies; i++)
 		free(C.replies[i].frame);
 	memset(&C, 0, sizeof(C));
-	for (int i = 0; i < ndmesg; i++)
-		free(dmesg[i]);
 	ndmesg = nlive = nallocs = alloc_calls = 0;
 	conn_dead = false;
 	requests[0] = 0;

@@ -73,7 +73,7 @@ export function definedFunctions(source: string): Set<string> {
   return new Set(FAMFS_C_FUNCTIONS.filter((f) => f.kind === 'function' && ranges.has(f.name)).map((f) => f.name));
 }
 
-const SANITIZE = ['-fsanitize=address,undefined', '-fno-sanitize=integer-divide-by-zero', '-fno-sanitize-recover=address', '-fno-omit-frame-pointer'];
+const SANITIZE = ['-fsanitize=address,undefined', '-fno-sanitize=integer-divide-by-zero', '-fsanitize-recover=address', '-fno-omit-frame-pointer'];
 const WERROR = ['-Werror=implicit-function-declaration', '-Werror=incompatible-pointer-types', '-Werror=int-conversion'];
 
 /** One line for a compiler error that names an API or member no shim models, else null. */
