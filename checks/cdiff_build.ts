@@ -119,7 +119,7 @@ export function buildDriver(src: CSources, keep?: string): Built {
   const exe = path.join(dir, 'cdiff-driver');
   const args = ['-std=gnu11', '-O0', '-g', ...SANITIZE, ...WERROR, '-Wno-format',
     '-I', path.join(c, 'include'), '-I', path.join(dir, 'include'), '-I', dir, '-o', exe, path.join(dir, 'driver.c')];
-  const r = spawnSync('gcc', args, { encoding: 'utf8', cwd: dir, maxBuffer: 16 << 20 });
+  const r = spawnSync('gcc', args, { encoding: 'utf8', cwd: dir, maxBuffer: 16 << 20, env: { ...process.env, LC_ALL: 'C' } });
   if (r.error) throw new CdiffBuildError(`cdiff: cannot run gcc: ${r.error.message}`);
   if (r.status !== 0) throw new CdiffBuildError(unmodelled(r.stderr) ?? `cdiff: build failed: ${firstError(r.stderr)}`);
   const warnings = r.stderr.split('\n').filter((l) => /warning:/.test(l));
