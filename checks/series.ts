@@ -3,6 +3,7 @@
 // defines or changes — what a new revision obliges us to re-check in kernel/.
 import { Hunk, MailRead, Patch, Skipped } from './mail';
 import { FAMFS_C_FUNCTIONS, PortMapRow } from './portmap';
+import { definedName, headerIsDefinition } from './cscan';
 
 export interface HunkReport {
   file: string;
@@ -45,7 +46,6 @@ export interface SeriesReport {
 }
 
 const KNOWN_DEFINES = new Set(FAMFS_C_FUNCTIONS.filter((f) => f.kind === 'define').map((f) => f.name));
-const NOT_FUNCTIONS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else']);
 
 /** "1,3,5-10" */
 export function ranges(ns: number[]): string {
@@ -87,39 +87,9 @@ export function completeness(patches: Patch[]): Completeness {
 
 // ---- touched functions ----------------------------------------------------------
 
-/** The name a column-0 line would define: a function `name(`, an ops table `struct X name =`. */
-function definedName(text: string): { name: string; kind: 'function' | 'ops' } | null {
-  if (!/^[A-Za-z_]/.test(text)) return null;
-  const ops = /^(?:static\s+)?(?:const\s+)?struct\s+\w+\s+(\w+)\s*(?:\[\]\s*)?=/.exec(text);
-  if (ops) return { name: ops[1], kind: 'ops' };
-  const fn = /^(?:[A-Za-z_][\w\s*]*?[\s*])?([A-Za-z_]\w*)\s*\(/.exec(text);
-  if (!fn || NOT_FUNCTIONS.has(fn[1]) || /^[A-Z0-9_]+$/.test(fn[1])) return null; // MACRO(...) invocations
-  return { name: fn[1], kind: 'function' };
-}
-
-/**
- * Is the function header at lines[i] a definition (its parameter list is
- * followed by "{"), not a prototype (";")? Only the lines of one side count.
- * A header whose end is beyond the hunk is taken as a definition.
- */
-function isDefinition(lines: string[], i: number, side: string): boolean {
-  let depth = 0;
-  let opened = false;
-  for (let k = i; k < lines.length; k++) {
-    if (k > i && !side.includes(lines[k][0])) continue;
-    const text = lines[k].slice(1);
-    for (let c = 0; c < text.length; c++) {
-      const ch = text[c];
-      if (!opened || depth > 0) {
-        if (ch === '(') { depth++; opened = true; } else if (ch === ')') depth--;
-        continue;
-      }
-      if (ch === '{') return true;
-      if (ch === ';' || ch === '=' || ch === ',') return false;
-      // anything else (attributes, a comment) sits between the header and its brace
-    }
-  }
-  return true;
+/** The lines of one side of the hunk from index i on, without their marks. */
+function sideFrom(lines: string[], i: number, side: string): string[] {
+  return lines.slice(i).filter((l, k) => k === 0 || side.includes(l[0])).map((l) => l.slice(1));
 }
 
 /**
@@ -141,7 +111,7 @@ export function touchedFunctions(hunk: Hunk): string[] {
     const text = line.slice(1);
     const changed = mark === '+' || mark === '-';
     const def = definedName(text);
-    if (def && (def.kind === 'ops' || isDefinition(hunk.lines, i, mark === '-' ? ' -' : ' +'))) open = def.name;
+    if (def && (def.kind === 'ops' || headerIsDefinition(sideFrom(hunk.lines, i, mark === '-' ? ' -' : ' +')))) open = def.name;
     if (changed) {
       if (open) add(open);
       else {
