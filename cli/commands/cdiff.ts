@@ -5,6 +5,8 @@ import { runCdiff, selectCases, CdiffReport } from '../../checks/cdiff';
 import { CdiffBuildError, CSources } from '../../checks/cdiff_build';
 import { VectorFileError, VectorResult } from '../../checks/vectors';
 import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
+import { readMail } from '../../checks/mail';
+import { FAMFS_C, FAMFS_KFMAP, rebuildSeries, RebuildError } from '../../checks/rebuild';
 import { readFileOrFail, writeOut, UsageError, chalk } from '../io';
 
 function sources(argv: { 'c-source'?: string; kfmap?: string; uapi?: string; series?: string }): { src: CSources; args: string } {
@@ -18,8 +20,22 @@ function sources(argv: { 'c-source'?: string; kfmap?: string; uapi?: string; ser
   return { src, args };
 }
 
+/** --series: famfs.c, famfs_kfmap.h and the uapi rebuilt from the series' own hunks. */
 function seriesSources(mbox: string): { src: CSources; args: string } {
-  throw new UsageError(`--series ${mbox}: not available in this build`);
+  const read = readMail(readFileOrFail(mbox));
+  if (!read.patches.length) throw new UsageError(`${mbox}: no patches in it (${read.messages} messages)`);
+  let rebuilt;
+  try {
+    rebuilt = rebuildSeries(read.patches);
+  } catch (e) {
+    if (e instanceof RebuildError) throw new UsageError(`${mbox}: ${e.message}`);
+    throw e;
+  }
+  const famfs_c = rebuilt.files.get(FAMFS_C);
+  if (famfs_c === undefined) throw new UsageError(`${mbox}: the series creates no ${FAMFS_C}`);
+  const src: CSources = { famfs_c, kfmap: rebuilt.files.get(FAMFS_KFMAP) };
+  if (rebuilt.uapi.trim()) src.uapi = rebuilt.uapi;
+  return { src, args: `--series ${mbox}` };
 }
 
 function pretty(rep: CdiffReport): string {
