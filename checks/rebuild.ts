@@ -58,7 +58,7 @@ export function uapiFromAdded(added: string[]): string {
     const l = raw.replace(/\/\/.*$/, '');
     if (inComment) { if (l.includes('*/')) inComment = false; continue; }
     if (!block.length && /^\s*\/\*/.test(l)) { if (!l.includes('*/')) inComment = true; continue; }
-    if (block.length || /^\s*(struct|enum|union|static\s+inline)\b/.test(l)) {
+    if (block.length || /^\s*(struct|enum|union|static)\b/.test(l)) {
       block.push(raw);
       depth += (l.match(/\{/g) ?? []).length - (l.match(/\}/g) ?? []).length;
       if (depth <= 0 && /[};]\s*$/.test(l.trim()) && l.includes('}')) { out.push(...block); block = []; depth = 0; }

@@ -87,8 +87,10 @@ describe('rebuilding a series from its hunks', () => {
   });
 
   test('uapi: complete constructs and enum members, no comments or partial blocks', () => {
-    const u = uapiFromAdded(['/* famfs', ' * limits */', '#define FUSE_FAMFS_MAX_STRIPS 32', 'struct s {', '\tuint32_t a;', '};', '\tFUSE_GET_FMAP = 54,']);
-    expect(u).toBe('#define FUSE_FAMFS_MAX_STRIPS 32\nstruct s {\n\tuint32_t a;\n};\nenum cdiff_series_added_members {\n\tFUSE_GET_FMAP = 54,\n};\n');
+    const u = uapiFromAdded(['/* famfs', ' * limits */', '#define FUSE_FAMFS_MAX_STRIPS 32', 'struct s {', '\tuint32_t a;', '};', '\tFUSE_GET_FMAP = 54,',
+      'static __inline__ int32_t one(void)', '{', '\treturn 1;', '}']);
+    expect(u).toBe('#define FUSE_FAMFS_MAX_STRIPS 32\nstruct s {\n\tuint32_t a;\n};\nstatic __inline__ int32_t one(void)\n{\n\treturn 1;\n}\n'
+      + 'enum cdiff_series_added_members {\n\tFUSE_GET_FMAP = 54,\n};\n');
   });
 });
 
