@@ -214,7 +214,7 @@ export function runCdiff(opts: CdiffOptions): CdiffReport {
     const records = runDriver(build, rows.flatMap((r, index) => (r.plan ? [{ index, plan: r.plan }] : [])));
     const findings = new Set<string>();
     const results = rows.map((r, i) => judge(r, records.get(i), opts.sourceArgs, findings));
-    if (opts.failNth === 'all') results.push(...sweep(rows, build, opts.sourceArgs, findings));
+    if (opts.failNth === 'all') results.push(...sweep(rows, records, build, opts.sourceArgs, findings));
     const both = results.filter((r, i) => i < rows.length && rows[i].plan && r.status !== 'skip' && r.status !== 'error');
     const agreed = both.filter((r) => !(r.why ?? '').startsWith('port and C disagree'));
     return { results, build, ran: both.length, agreed: agreed.length, findings: [...findings], seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
@@ -223,13 +223,20 @@ export function runCdiff(opts: CdiffOptions): CdiffReport {
   }
 }
 
-/** --fail-nth all: every allocation of every case that ran, failed in turn on both sides. */
-function sweep(rows: Row[], build: Built, sourceArgs: string, findings: Set<string>): VectorResult[] {
+/** Allocations the C side made in a case (its first stage says). */
+function cAllocs(rec: CRecord | undefined): number {
+  const s = rec?.stages.find((x) => x.stage === 'parse' || x.stage === 'open');
+  return s ? Number(s.allocs) : 0;
+}
+
+/** --fail-nth all: every allocation of every case that ran (on either side), failed in turn on both sides. */
+function sweep(rows: Row[], first: Map<number, CRecord>, build: Built, sourceArgs: string, findings: Set<string>): VectorResult[] {
   const swept: Row[] = [];
-  for (const r of rows) {
-    if (!r.plan) continue;
-    for (let n = 1; n <= r.plan.allocs; n++) swept.push({ input: r.input, id: r.id, failNth: n, ts: r.ts });
-  }
+  rows.forEach((r, i) => {
+    if (!r.plan) return;
+    const n = Math.max(r.plan.allocs, cAllocs(first.get(i)));
+    for (let k = 1; k <= n; k++) swept.push({ input: r.input, id: r.id, failNth: k, ts: r.ts });
+  });
   swept.forEach((r) => planRow(r, build.defined));
   const records = runDriver(build, swept.flatMap((r, index) => (r.plan ? [{ index, plan: r.plan }] : [])));
   return swept.map((r, i) => judge(r, records.get(i), sourceArgs, findings));

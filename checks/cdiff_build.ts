@@ -120,8 +120,11 @@ export function buildDriver(src: CSources, keep?: string): Built {
   const args = ['-std=gnu11', '-O0', '-g', ...SANITIZE, ...WERROR, '-Wno-format',
     '-I', path.join(c, 'include'), '-I', path.join(dir, 'include'), '-I', dir, '-o', exe, path.join(dir, 'driver.c')];
   const r = spawnSync('gcc', args, { encoding: 'utf8', cwd: dir, maxBuffer: 16 << 20, env: { ...process.env, LC_ALL: 'C' } });
-  if (r.error) throw new CdiffBuildError(`cdiff: cannot run gcc: ${r.error.message}`);
-  if (r.status !== 0) throw new CdiffBuildError(unmodelled(r.stderr) ?? `cdiff: build failed: ${firstError(r.stderr)}`);
+  const failed = r.error ? `cdiff: cannot run gcc: ${r.error.message}` : r.status !== 0 ? unmodelled(r.stderr) ?? `cdiff: build failed: ${firstError(r.stderr)}` : null;
+  if (failed) {
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+    throw new CdiffBuildError(failed);
+  }
   const warnings = r.stderr.split('\n').filter((l) => /warning:/.test(l));
   return { dir, exe, defined, warnings, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
 }

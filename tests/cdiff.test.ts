@@ -16,6 +16,7 @@ const built = fs.existsSync(path.resolve(__dirname, '..', 'dist', 'cli', 'main.j
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-cdiff-test-'));
 const gcc = spawnSync('gcc', ['--version']).status === 0;
 const d = gcc ? describe : describe.skip;
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const allCases = selectCases(undefined, undefined);
 const run = (famfs_c: string, filter?: string, failNth?: number | 'all'): CdiffReport =>

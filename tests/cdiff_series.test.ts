@@ -19,6 +19,7 @@ const BIN = path.resolve(__dirname, '..', 'bin', 'famfs-harness');
 const built = fs.existsSync(path.resolve(__dirname, '..', 'dist', 'cli', 'main.js'));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-cdiff-series-'));
 const gcc = spawnSync('gcc', ['--version']).status === 0;
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const newFile = (p: string, text: string) => {
   const lines = text.replace(/\n$/, '').split('\n');
