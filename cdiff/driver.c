@@ -366,6 +366,8 @@ static int copy_out_args(struct fuse_args *args, const u8 *payload, size_t nbyte
 		reqsize += args->out_args[i].size;
 	if (reqsize < nbytes || (reqsize > nbytes && !args->out_argvar))
 		return -EINVAL;
+	if (reqsize > nbytes && reqsize - nbytes > args->out_args[args->out_numargs - 1].size)
+		return -EINVAL;	/* the short part must fit in the variable last arg */
 	for (int i = 0; i < args->out_numargs; i++) {
 		struct fuse_arg *a = &args->out_args[i];
 		if (i == args->out_numargs - 1 && args->out_argvar)
