@@ -81,6 +81,8 @@ export function unmodelled(stderr: string): string | null {
   const lines = stderr.split('\n');
   const patterns: [RegExp, (m: RegExpExecArray) => string][] = [
     [/implicit declaration of function '([^']+)'/, (m) => `calls ${m[1]}(): no shim models it`],
+    [/too (many|few) arguments to function '([^']+)'/, (m) => `calls ${m[2]}() with too ${m[1]} arguments: its shim models another signature`],
+    [/incompatible type for argument (\d+) of '([^']+)'/, (m) => `calls ${m[2]}() with another type for argument ${m[1]}: its shim models another signature`],
     [/'(struct \w+)' has no member named '([^']+)'/, (m) => `uses ${m[1]}.${m[2]}: the fuse_i/kernel shim lacks that member`],
     [/'([A-Za-z_]\w*)' undeclared/, (m) => `uses ${m[1]}: no shim defines it`],
     [/unknown type name '([^']+)'/, (m) => `uses type ${m[1]}: no shim defines it`],

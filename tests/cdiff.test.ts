@@ -106,6 +106,11 @@ d('cdiff revisions and planted bugs', () => {
     expect(() => buildDriver({ famfs_c: src })).toThrow(new CdiffBuildError(`famfs.c:${line}: calls ilog2(): no shim models it (see Documentation/cdiff.md)`));
   });
 
+  test('a call with another signature than the shim models stops the build with one line', () => {
+    const src = plant('\t\tslot->devp = dax_dev_get(slot->devno);', '\t\tslot->devp = dax_dev_get(fc, slot->devno);');
+    expect(() => buildDriver({ famfs_c: src })).toThrow(/^famfs\.c:\d+: calls dax_dev_get\(\) with too many arguments: its shim models another signature \(see Documentation\/cdiff\.md\)$/);
+  });
+
   test('a fuse_conn member the shim lacks stops the build with one line', () => {
     const src = plant('\tfc->dax_devlist = NULL;', '\tfc->dax_devlist = NULL;\n\tfc->famfs_flags = 0;');
     expect(() => buildDriver({ famfs_c: src })).toThrow(/^famfs\.c:\d+: uses struct fuse_conn\.famfs_flags: the fuse_i\/kernel shim lacks that member \(see Documentation\/cdiff\.md\)$/);
