@@ -479,7 +479,7 @@ static void run_open(void)
 {
 	struct fuse_conn fc = {};
 	struct super_block sb = {};
-	struct fuse_mount fm = { .fc = &fc, .sb = &sb };
+	struct fuse_mount fm = { .fc = &fc };
 	struct fuse_inode *fi = calloc(1, sizeof(*fi));
 	struct inode *inode = &fi->inode;
 

@@ -39,13 +39,11 @@ struct fuse_args {
 struct fuse_conn {
 	struct famfs_dax_devlist *dax_devlist;
 	struct rw_semaphore famfs_devlist_sem;
-	unsigned int famfs_iomap:1;
 };
 
-/* faithful */
+/* faithful: famfs reads only ->fc (and finds the mount from an inode through i_sb->s_fs_info) */
 struct fuse_mount {
 	struct fuse_conn *fc;
-	struct super_block *sb;
 };
 
 /* faithful: the members famfs uses */
