@@ -32,8 +32,15 @@ export interface CdiffReport {
   agreed: number;
   /** sanitizer findings in the C, deduplicated */
   findings: string[];
+  /** each case where port and C differ, both projections */
+  disagreements: Disagreement[];
   seconds: number;
 }
+
+export interface Disagreement { id: string; file: string; keys: string[]; ts: Projection; c: Projection }
+
+/** What judging collects beside the rows. */
+interface Collected { findings: Set<string>; disagreements: Disagreement[] }
 
 interface CRecord { i: number; exit: number; signal: number; stages: Record<string, unknown>[]; stderr: string }
 
@@ -170,7 +177,7 @@ function planRow(row: Row, defined: Set<string>): void {
   }
 }
 
-function judge(row: Row, rec: CRecord | undefined, sourceArgs: string, findings: Set<string>): VectorResult {
+function judge(row: Row, rec: CRecord | undefined, sourceArgs: string, out: Collected): VectorResult {
   const v = row.failNth ? { ...row.input.vector, id: `${row.input.vector.id}__fail_nth_${row.failNth}` } : row.input.vector;
   const base: VectorResult = row.ts ? { ...row.ts, vector: v } : { vector: v, file: row.input.file, status: 'pass', actual: null, dmesg: [] };
   const repro = `famfs-harness cdiff ${sourceArgs} --vectors ${row.input.file} --filter ${row.input.vector.id}${row.failNth ? ` --fail-nth ${row.failNth}` : ''}`;
@@ -179,7 +186,7 @@ function judge(row: Row, rec: CRecord | undefined, sourceArgs: string, findings:
   const c = projectC(row.plan, rec);
   const diff = differences(row.plan.ts, c);
   const found = sanitizerFindings(rec.stderr);
-  found.forEach((f) => findings.add(f));
+  found.forEach((f) => out.findings.add(f));
   const details = [
     `spec: ${JSON.stringify(v.expect)}`, `ts: ${JSON.stringify(row.plan.ts)}`, `c: ${JSON.stringify(c)}`,
     ...found.map((f) => `c finding (not judged): ${f}`), ...cDmesg(rec), `repro: ${repro}`,
@@ -187,6 +194,7 @@ function judge(row: Row, rec: CRecord | undefined, sourceArgs: string, findings:
   let status: Status;
   let why: string | undefined;
   if (diff.length) {
+    out.disagreements.push({ id: v.id, file: row.input.file, keys: diff, ts: row.plan.ts, c });
     status = 'fail';
     why = `port and C disagree on ${diff.map((k) => `${k} (ts ${norm(row.plan?.ts[k])}, c ${norm(c[k])})`).join(', ')}`;
   } else if (row.failNth) {
@@ -212,12 +220,15 @@ export function runCdiff(opts: CdiffOptions): CdiffReport {
     const rows: Row[] = opts.cases.map((input) => ({ input, id: input.vector.id, failNth: typeof opts.failNth === 'number' ? opts.failNth : 0 }));
     rows.forEach((r) => planRow(r, build.defined));
     const records = runDriver(build, rows.flatMap((r, index) => (r.plan ? [{ index, plan: r.plan }] : [])));
-    const findings = new Set<string>();
-    const results = rows.map((r, i) => judge(r, records.get(i), opts.sourceArgs, findings));
-    if (opts.failNth === 'all') results.push(...sweep(rows, records, build, opts.sourceArgs, findings));
+    const out: Collected = { findings: new Set(), disagreements: [] };
+    const results = rows.map((r, i) => judge(r, records.get(i), opts.sourceArgs, out));
+    if (opts.failNth === 'all') results.push(...sweep(rows, records, build, opts.sourceArgs, out));
     const both = results.filter((r, i) => i < rows.length && rows[i].plan && r.status !== 'skip' && r.status !== 'error');
     const agreed = both.filter((r) => !(r.why ?? '').startsWith('port and C disagree'));
-    return { results, build, ran: both.length, agreed: agreed.length, findings: [...findings], seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    return {
+      results, build, ran: both.length, agreed: agreed.length, findings: [...out.findings], disagreements: out.disagreements,
+      seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+    };
   } finally {
     if (!opts.keepBuild) fs.rmSync(build.dir, { recursive: true, force: true });
   }
@@ -230,7 +241,7 @@ function cAllocs(rec: CRecord | undefined): number {
 }
 
 /** --fail-nth all: every allocation of every case that ran (on either side), failed in turn on both sides. */
-function sweep(rows: Row[], first: Map<number, CRecord>, build: Built, sourceArgs: string, findings: Set<string>): VectorResult[] {
+function sweep(rows: Row[], first: Map<number, CRecord>, build: Built, sourceArgs: string, out: Collected): VectorResult[] {
   const swept: Row[] = [];
   rows.forEach((r, i) => {
     if (!r.plan) return;
@@ -239,7 +250,7 @@ function sweep(rows: Row[], first: Map<number, CRecord>, build: Built, sourceArg
   });
   swept.forEach((r) => planRow(r, build.defined));
   const records = runDriver(build, swept.flatMap((r, index) => (r.plan ? [{ index, plan: r.plan }] : [])));
-  return swept.map((r, i) => judge(r, records.get(i), sourceArgs, findings));
+  return swept.map((r, i) => judge(r, records.get(i), sourceArgs, out));
 }
 
 /** The vectors to run: files or folders (default: the built-in set), filtered by a glob over ids and C function names. */

@@ -92,6 +92,7 @@ d('cdiff revisions and planted bugs', () => {
     expect(bad.length).toBeGreaterThan(0);
     expect(bad[0].why).toMatch(/port and C disagree on (result|open) \(ts "ERANGE", c "EINVAL"\)/);
     expect(bad[0].details?.some((l) => l.startsWith('repro: famfs-harness cdiff --c-source fixture.c'))).toBe(true);
+    expect(rep.disagreements[0]).toMatchObject({ keys: [expect.stringMatching(/^(result|open)$/)], ts: expect.anything(), c: expect.anything() });
   });
 
   test('an off-by-one in the simple resolver is caught', () => {

@@ -68,7 +68,8 @@ function formatted(fmt: string, rep: CdiffReport): string {
     return k.join('\n');
   }
   if (fmt === 'junit') return toJunit(rs);
-  return toJsonLines(rs) + JSON.stringify({ cdiff: { ran: rep.ran, agreed: rep.agreed, findings: rep.findings, build_seconds: rep.build.seconds } }) + '\n';
+  const tail = { ran: rep.ran, agreed: rep.agreed, findings: rep.findings, disagreements: rep.disagreements, build_seconds: rep.build.seconds };
+  return toJsonLines(rs) + JSON.stringify({ cdiff: tail }) + '\n';
 }
 
 export function register(y: Argv): Argv {
