@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Vector } from './vectors';
+import { cDefinitions } from './cscan';
 
 /** fs/fuse/famfs.c v9, in file order (functions and the ops tables). */
 export const FAMFS_C_FUNCTIONS: { name: string; kind: 'function' | 'ops' | 'define'; note?: string }[] = [
@@ -89,40 +90,53 @@ export function unannotated(dir = kernelDir()): string[] {
   return missing;
 }
 
-/** After `name(` at `pos`, does the parameter list end in ";" (a prototype)? */
-function isPrototype(text: string, pos: number): boolean {
-  let depth = 0;
-  for (let i = text.indexOf('(', pos); i < text.length; i++) {
-    if (text[i] === '(') depth++;
-    else if (text[i] === ')' && --depth === 0) return /^\s*;/.test(text.slice(i + 1));
-  }
-  return false;
+/**
+ * Where each famfs.c function, ops table and define of the port map starts and
+ * ends in a C source file (the reviewer's own tree), e.g. "61-91"; comments
+ * and prototypes are not definitions (see checks/cscan.ts).
+ */
+export function cLineRanges(source: string): Map<string, string> {
+  const known = new Set(FAMFS_C_FUNCTIONS.map((f) => f.name));
+  const out = new Map<string, string>();
+  for (const d of cDefinitions(source)) if (known.has(d.name) && !out.has(d.name)) out.set(d.name, `${d.start}-${d.end}`);
+  return out;
+}
+
+export interface PortMapDrift {
+  /** C functions and ops tables of the file with no TS twin (a new function in a revision) */
+  untwinned: { name: string; lines: string }[];
+  /** TS twins whose C function the file no longer has */
+  gone: { name: string; ts: string }[];
+  /** functions whose body differs from the ported revision's (--ported-c): the port needs review */
+  changed: { name: string; lines: string }[];
 }
 
 /**
- * Where each famfs.c function and ops table starts and ends in a C source file
- * (the reviewer's own tree). A definition is `name(` at the start of a line
- * (kernel style puts the return type on the line above, which is included) or
- * after its return type, not in a comment, not a prototype; an ops table is
- * `const struct X name =`; a define its #define line. The end is the next line
- * that starts with "}".
+ * Drift between a revision's famfs.c and the port: every C function with no
+ * `// famfs.c NAME` twin in kernel/, every twin whose C function is gone, and,
+ * given the C of the ported revision, every function whose body changed.
  */
-export function cLineRanges(source: string): Map<string, string> {
-  const lines = source.split('\n');
-  const out = new Map<string, string>();
-  for (const f of FAMFS_C_FUNCTIONS) {
-    const def = f.kind === 'define' ? new RegExp(`^#define\\s+${f.name}\\b`)
-      : f.kind === 'ops' ? new RegExp(`^(static\\s+)?const\\s+struct\\s+\\w+\\s+${f.name}\\s*=`)
-        : new RegExp(`^(?:[\\w\\s*]*[\\s*])?${f.name}\\s*\\(`);
-    const start = lines.findIndex((l, i) => def.test(l) && !/^\s*(\*|\/)/.test(l)
-      && (f.kind !== 'function' || !isPrototype(lines.slice(i, i + 12).join('\n'), l.indexOf(f.name))));
-    if (start < 0) continue;
-    let end = start;
-    if (f.kind !== 'define') while (end < lines.length - 1 && !/^\}/.test(lines[end])) end++;
-    const typeAbove = f.kind === 'function' && lines[start].startsWith(f.name) && start > 0 && /^[\w\s*]+$/.test(lines[start - 1]);
-    out.set(f.name, `${(typeAbove ? start : start + 1)}-${end + 1}`);
+export function portMapDrift(cSource: string, portedC?: string): PortMapDrift {
+  const twins = scanAnnotations().filter((a) => a.cfile === 'famfs.c');
+  const defs = cDefinitions(cSource);
+  const twinned = new Set(twins.map((t) => t.name));
+  const defined = new Set(defs.map((d) => d.name));
+  const untwinned = defs.filter((d) => d.kind !== 'define' && !twinned.has(d.name)).map((d) => ({ name: d.name, lines: `${d.start}-${d.end}` }));
+  const gone = twins.filter((t) => !defined.has(t.name)).map((t) => ({ name: t.name, ts: `${t.file}:${t.line}` }));
+  const changed: PortMapDrift['changed'] = [];
+  if (portedC !== undefined) {
+    const before = new Map(cDefinitions(portedC).map((d) => [d.name, d.normalized]));
+    for (const d of defs) if (twinned.has(d.name) && before.has(d.name) && before.get(d.name) !== d.normalized) changed.push({ name: d.name, lines: `${d.start}-${d.end}` });
   }
-  return out;
+  return { untwinned: dedupe(untwinned), gone, changed: dedupe(changed) };
+}
+
+function dedupe<T extends { name: string }>(xs: T[]): T[] {
+  return xs.filter((x, i) => xs.findIndex((y) => y.name === x.name) === i);
+}
+
+export function driftCount(d: PortMapDrift): number {
+  return d.untwinned.length + d.gone.length + d.changed.length;
 }
 
 export function buildPortMap(vectors: Vector[], cSource?: string): PortMapRow[] {

@@ -1,71 +1,161 @@
-// `series FILE.mbox`: the patches of a series and, for every famfs.c hunk, the C
-// functions it touches with their port-map rows — what a new revision obliges
-// us to re-check in kernel/.
+// `series FILE.mbox`: the patches of a series (read once by checks/mail.ts),
+// whether the series is complete, and for every C hunk the functions it
+// defines or changes — what a new revision obliges us to re-check in kernel/.
+import { Hunk, MailRead, Patch, Skipped } from './mail';
 import { FAMFS_C_FUNCTIONS, PortMapRow } from './portmap';
+import { definedName, headerIsDefinition } from './cscan';
 
 export interface HunkReport {
   file: string;
   header: string;
+  /** functions (and ops tables, known defines) the hunk defines, removes or whose body it changes */
   functions: string[];
 }
 
 export interface PatchReport {
   subject: string;
+  version: number | null;
+  number: number | null;
+  total: number | null;
+  encoding: string;
   files: string[];
+  /** files the patch creates */
+  created: string[];
   hunks: HunkReport[];
+  problems: string[];
 }
 
-const NAMES = FAMFS_C_FUNCTIONS.map((f) => f.name).sort((a, b) => b.length - a.length);
+export interface Completeness {
+  total: number | null;
+  present: number[];
+  missing: number[];
+  duplicates: number[];
+  versions: number[];
+  unnumbered: number;
+  complete: boolean;
+  /** e.g. "patches 2,4 of 10 present; missing 1,3,5-10" */
+  line: string;
+}
 
-/** Split an mbox (or a single patch) into patches: a new one starts at an mbox "From " line. */
-function splitPatches(text: string): { subject: string; body: string }[] {
-  const lines = text.split('\n');
-  const out: { subject: string; body: string[] }[] = [{ subject: '', body: [] }];
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (/^From \S+ .*\d{4}$/.test(l)) { out.push({ subject: '', body: [] }); continue; }
-    const cur = out[out.length - 1];
-    if (l.startsWith('Subject: ') && !cur.subject) {
-      let subj = l.slice(9);
-      while (i + 1 < lines.length && /^\s+\S/.test(lines[i + 1])) subj += ' ' + lines[++i].trim(); // folded header
-      cur.subject = subj;
-      continue;
-    }
-    cur.body.push(l);
+export interface SeriesReport {
+  patches: PatchReport[];
+  skipped: Skipped[];
+  completeness: Completeness;
+  /** every function touched by the series, in first-touch order */
+  touched: string[];
+}
+
+const KNOWN_DEFINES = new Set(FAMFS_C_FUNCTIONS.filter((f) => f.kind === 'define').map((f) => f.name));
+
+/** "1,3,5-10" */
+export function ranges(ns: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ns.length;) {
+    let j = i;
+    while (j + 1 < ns.length && ns[j + 1] === ns[j] + 1) j++;
+    out.push(j > i ? `${ns[i]}-${ns[j]}` : `${ns[i]}`);
+    i = j + 1;
   }
-  return out.filter((p) => p.body.some((b) => b.startsWith('+++ '))).map((p) => ({ subject: p.subject || '(no subject)', body: p.body.join('\n') }));
+  return out.join(',');
 }
 
-/** Which known famfs.c functions a hunk's header and changed lines name. */
-function touched(header: string, changed: string[]): string[] {
-  const text = [header, ...changed].join('\n');
-  return NAMES.filter((n) => new RegExp(`(^|[^\\w])${n}([^\\w]|$)`, 'm').test(text));
+export function completeness(patches: Patch[]): Completeness {
+  const numbered = patches.filter((p) => p.number !== null && p.total !== null);
+  const totals = new Map<number, number>();
+  for (const p of numbered) totals.set(p.total!, (totals.get(p.total!) ?? 0) + 1);
+  const total = [...totals.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? null;
+  const seen = new Map<number, number>();
+  for (const p of numbered) seen.set(p.number!, (seen.get(p.number!) ?? 0) + 1);
+  const present = [...seen.keys()].sort((a, b) => a - b);
+  const missing = total === null ? [] : Array.from({ length: total }, (_, i) => i + 1).filter((n) => !seen.has(n));
+  const duplicates = present.filter((n) => seen.get(n)! > 1);
+  const versions = [...new Set(patches.map((p) => p.version).filter((v): v is number => v !== null))].sort((a, b) => a - b);
+  const unnumbered = patches.length - numbered.length;
+  const parts: string[] = [];
+  if (total !== null) parts.push(`patches ${ranges(present)} of ${total} present; ${missing.length ? `missing ${ranges(missing)}` : 'complete'}`);
+  if (unnumbered) parts.push(`${unnumbered} unnumbered patch${unnumbered > 1 ? 'es' : ''}`);
+  if (duplicates.length) parts.push(`patch ${ranges(duplicates)} given more than once`);
+  if (versions.length > 1) parts.push(`mixed revisions v${versions.join(', v')}`);
+  if (totals.size > 1) parts.push(`subjects disagree on the total (${[...totals.keys()].join(', ')})`);
+  if (!patches.length) parts.push('no patch');
+  return {
+    total, present, missing, duplicates, versions, unnumbered,
+    complete: patches.length > 0 && !missing.length && !duplicates.length && versions.length <= 1 && totals.size <= 1,
+    line: parts.join('; '),
+  };
 }
 
-export function analyzeSeries(text: string): PatchReport[] {
-  return splitPatches(text).map(({ subject, body }) => {
-    const files: string[] = [];
-    const hunks: HunkReport[] = [];
-    let file = '';
-    let hunk: { header: string; changed: string[] } | null = null;
-    const flush = () => {
-      if (hunk && file) hunks.push({ file, header: hunk.header, functions: file.endsWith('fs/fuse/famfs.c') ? touched(hunk.header, hunk.changed) : [] });
-      hunk = null;
-    };
-    for (const l of body.split('\n')) {
-      const f = /^\+\+\+ b\/(.*)$/.exec(l);
-      if (f) { flush(); file = f[1]; files.push(file); continue; }
-      if (l.startsWith('diff --git')) { flush(); continue; }
-      if (l.startsWith('@@')) { flush(); hunk = { header: l, changed: [] }; continue; }
-      if (hunk && (l.startsWith('+') || l.startsWith('-')) && !l.startsWith('---')) (hunk as { changed: string[] }).changed.push(l);
+// ---- touched functions ----------------------------------------------------------
+
+/** The lines of one side of the hunk from index i on, without their marks. */
+function sideFrom(lines: string[], i: number, side: string): string[] {
+  return lines.slice(i).filter((l, k) => k === 0 || side.includes(l[0])).map((l) => l.slice(1));
+}
+
+/**
+ * The functions a hunk defines or changes: walk the hunk, with the function
+ * git named in the @@ context as the one open at its start; a column-0
+ * definition opens a function, a column-0 "}" closes it; each changed line
+ * belongs to the function open at that point. Names merely called on a
+ * changed line do not count.
+ */
+export function touchedFunctions(hunk: Hunk): string[] {
+  const out: string[] = [];
+  const add = (n: string) => { if (!out.includes(n)) out.push(n); };
+  // git names the nearest column-0 line above the hunk; a prototype there opens nothing
+  const ctx = /;\s*$/.test(hunk.context) ? null : definedName(hunk.context);
+  let open: string | null = ctx ? ctx.name : null;
+  hunk.lines.forEach((line, i) => {
+    const mark = line[0];
+    if (mark === '\\') return;
+    const text = line.slice(1);
+    const changed = mark === '+' || mark === '-';
+    const def = definedName(text);
+    if (def && (def.kind === 'ops' || headerIsDefinition(sideFrom(hunk.lines, i, mark === '-' ? ' -' : ' +')))) open = def.name;
+    if (changed) {
+      if (open) add(open);
+      else {
+        const d = /^#define\s+(\w+)/.exec(text);
+        if (d && KNOWN_DEFINES.has(d[1])) add(d[1]);
+      }
     }
-    flush();
-    return { subject, files, hunks };
+    if (/^\}/.test(text)) open = null;
   });
+  return out;
 }
 
-/** The port-map rows a series obliges a reviewer to re-check. */
-export function rowsToRecheck(reports: PatchReport[], portmap: PortMapRow[]): PortMapRow[] {
-  const names = new Set(reports.flatMap((p) => p.hunks.flatMap((h) => h.functions)));
+// ---- the report -------------------------------------------------------------------
+
+const C_FILE = /\.[ch]$/;
+
+export function analyzeSeries(read: MailRead): SeriesReport {
+  const patches = read.patches.map((p): PatchReport => {
+    const hunks: HunkReport[] = [];
+    for (const f of p.files) {
+      const file = f.newPath ?? f.oldPath ?? '?';
+      for (const h of f.hunks) hunks.push({ file, header: h.header, functions: C_FILE.test(file) ? touchedFunctions(h) : [] });
+    }
+    return {
+      subject: p.subject || '(plain diff)', version: p.version, number: p.number, total: p.total, encoding: p.encoding,
+      files: p.files.map((f) => f.newPath ?? f.oldPath ?? '?'),
+      created: p.files.filter((f) => f.isNew && f.newPath).map((f) => f.newPath!),
+      hunks, problems: p.problems,
+    };
+  });
+  const touched: string[] = [];
+  for (const h of patches.flatMap((p) => p.hunks)) for (const n of h.functions) if (!touched.includes(n)) touched.push(n);
+  return { patches, skipped: read.skipped, completeness: completeness(read.patches), touched };
+}
+
+/** Functions the series touches in one file (e.g. fs/fuse/famfs.c). */
+export function touchedIn(report: SeriesReport, fileSuffix: string): string[] {
+  const out: string[] = [];
+  for (const h of report.patches.flatMap((p) => p.hunks)) if (h.file.endsWith(fileSuffix)) for (const n of h.functions) if (!out.includes(n)) out.push(n);
+  return out;
+}
+
+/** The port-map rows a series obliges a reviewer to re-check (its famfs.c functions). */
+export function rowsToRecheck(report: SeriesReport, portmap: PortMapRow[]): PortMapRow[] {
+  const names = new Set(touchedIn(report, 'fs/fuse/famfs.c'));
   return portmap.filter((r) => names.has(r.c_function));
 }

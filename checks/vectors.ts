@@ -165,14 +165,14 @@ function fileWorld(input: Record<string, unknown>, defaultDevice: WorldSpec['dev
 }
 
 /** Resolve mode: open /f through the channel, then iomap_begin (on a device large enough for the vector). */
-function resolveScenario(input: Record<string, unknown>): Scenario {
+export function resolveScenario(input: Record<string, unknown>): Scenario {
   const world = fileWorld(input, [{ name: DEFAULT_DEVICE, size: (input.device_size as string) ?? '0x1000000000' }]);
   const pre = (input.before as Scenario['steps']) ?? [];
   return { world, steps: [{ op: 'open', path: '/f', as: 'f' }, ...pre, { op: 'resolve', path: '/f', offset: input.offset, length: input.length ?? arch.PAGE_SIZE.toString() }] };
 }
 
 /** Open mode: open /f, then the vector's further steps. */
-function openScenario(input: Record<string, unknown>): Scenario {
+export function openScenario(input: Record<string, unknown>): Scenario {
   const world = fileWorld(input, [{ name: DEFAULT_DEVICE }]);
   return { world, steps: [{ op: 'open', path: '/f', as: 'f' }, ...((input.then as Scenario['steps']) ?? [])] };
 }

@@ -12,9 +12,9 @@ function layoutJson(l: StructLayout) {
 export function register(y: Argv): Argv {
   return y.command('abi', 'show the modelled famfs ABI (opcodes, INIT flags, struct layouts), or check a patch/header against it', (a) =>
     a.option('json', { type: 'boolean', describe: 'one JSON object per line' })
-      .option('check', { type: 'string', describe: 'a patch, mbox or fuse.h to compare with the model' }),
+      .option('check', { type: 'string', describe: 'a patch, an mbox of a series (mail as delivered) or a fuse.h: compare its uapi definitions with the model; exit 1 on drift, 2 when it has none' }),
   (argv) => {
-    if (argv.check) { process.exitCode = runAbiCheck(argv.check, !!argv.json); return; }
+    if (argv.check !== undefined) { process.exitCode = runAbiCheck(String(argv.check), !!argv.json); return; }
     const structs = [...FAMFS_STRUCTS, ...FUSE_BASE_STRUCTS];
     if (argv.json) {
       for (const [name, value] of Object.entries(FAMFS_CONSTANTS)) process.stdout.write(jsonLine({ constant: name, value: value.toString() }) + '\n');

@@ -14,6 +14,9 @@ export interface FailPolicy {
 
 interface Live { site: string; seq: number }
 
+/** What kcalloc(0, ...) returns: not NULL, not an allocation; kfree() of it is a no-op. */
+export const ZERO_SIZE_PTR: readonly never[] = Object.freeze([]);
+
 class Slab {
   private live = new Map<object, Live>();
   private seq = 0;
@@ -55,8 +58,14 @@ class Slab {
     return obj;
   }
 
-  /** kcalloc(n, sizeof(T)): an array of n zeroed elements. */
+  /**
+   * kcalloc(n, sizeof(T)): an array of n zeroed elements. n == 0 is
+   * ZERO_SIZE_PTR: the kmalloc size-0 path returns it before the slab hooks, so
+   * it is neither counted nor failed by fault injection (found by cdiff on the
+   * real v9 famfs.c: --fail-nth on an nstrips-0 interleave).
+   */
   kcalloc<T>(site: string, n: number, make: (i: number) => T): T[] | null {
+    if (n === 0) return ZERO_SIZE_PTR as unknown as T[];
     if (this.shouldFail(site)) return null;
     const arr: T[] = new Array(n);
     for (let i = 0; i < n; i++) arr[i] = make(i);
@@ -67,7 +76,7 @@ class Slab {
 
   /** kfree(NULL) is a no-op; freeing what is not live is a double free (KASAN). */
   kfree(obj: object | null | undefined): void {
-    if (obj === null || obj === undefined) return;
+    if (obj === null || obj === undefined || obj === ZERO_SIZE_PTR) return;
     if (!this.live.delete(obj)) throw new KernelOops('double_free', 'kfree of an object that is not allocated');
     this.frees++;
   }

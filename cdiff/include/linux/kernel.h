@@ -1,0 +1,5 @@
+/* cdiff shim for <linux/kernel.h>: takes the kernel header's include guard so the real one is never pulled in; everything lives in cdiff_kernel.h */
+#ifndef _LINUX_KERNEL_H
+#define _LINUX_KERNEL_H
+#include "../cdiff_kernel.h"
+#endif

@@ -1,0 +1,5 @@
+/* cdiff shim for <linux/types.h>: takes the kernel header's include guard so the real one is never pulled in; everything lives in cdiff_kernel.h */
+#ifndef _LINUX_TYPES_H
+#define _LINUX_TYPES_H
+#include "../cdiff_kernel.h"
+#endif

@@ -1,0 +1,107 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { readMail, parseSubject, parseDiff, Patch } from '../checks/mail';
+
+const fx = (...p: string[]) => fs.readFileSync(path.resolve(__dirname, 'fixtures', ...p));
+const example = () => readMail(fx('example-series', 'v2.mbox'));
+/** What a consumer sees of a patch: files and hunk bodies, not how it travelled. */
+const clean = (p: Patch) => p.files.map((f) => ({ ...f, hunks: f.hunks.map((h) => ({ ...h })) }));
+
+describe('readMail: one reader at the door', () => {
+  test('an mbox: cover letter skipped, patches in order with parsed subjects', () => {
+    const r = example();
+    expect(r.messages).toBe(4);
+    expect(r.skipped).toEqual([{ subject: '[PATCH v2 0/3] famfs_fuse: example series for famfs-harness review', reason: 'cover letter' }]);
+    expect(r.patches.map((p) => [p.version, p.number, p.total, p.title])).toEqual([
+      [2, 1, 3, 'famfs_fuse: document the simple extent'],
+      [2, 2, 3, 'famfs_fuse: reject a zero interleave chunk size early'],
+      [2, 3, 3, 'famfs_fuse: describe the in-memory extent'],
+    ]);
+    const famfs = r.patches[1].files[0];
+    expect([famfs.oldPath, famfs.newPath, famfs.isNew]).toEqual(['fs/fuse/famfs.c', 'fs/fuse/famfs.c', false]);
+    expect(famfs.hunks.map((h) => [h.oldStart, h.oldLines, h.newStart, h.newLines, h.context])).toEqual([
+      [214, 6, 214, 12, 'famfs_fuse_meta_alloc('],
+      [640, 6, 646, 9, 'static int famfs_interleave_fileofs_to_daxofs(struct inode *inode, struct iomap *iomap,'],
+    ]);
+    // the "-- " signature after the last hunk is not a deletion
+    expect(famfs.hunks[1].lines[famfs.hunks[1].lines.length - 1]).toBe(' ');
+    expect(famfs.hunks[1].lines.filter((l) => l.startsWith('-'))).toEqual([]);
+  });
+
+  test('quoted-printable with encoded CRLF (as Amazon WorkMail sends) decodes to the same patch', () => {
+    const r = readMail(fx('mail', 'qp_crlf.eml'));
+    expect(r.patches).toHaveLength(1);
+    const p = r.patches[0];
+    expect(p.encoding).toBe('quoted-printable');
+    expect(p.title).toBe('famfs_fuse: reject a zero interleave chunk size early'); // folded Subject
+    expect(clean(p)).toEqual(clean(example().patches[1]));
+    expect(p.files[0].hunks[0].lines.some((l) => l.includes('\r'))).toBe(false);
+  });
+
+  test('base64 with a UTF-8 author and an RFC 2047 From', () => {
+    const p = readMail(fx('mail', 'base64.eml')).patches[0];
+    expect(p.encoding).toBe('base64');
+    expect(p.from).toBe('Zoë Example <reviewer@example.org>');
+    expect(clean(p)).toEqual(clean(example().patches[0]));
+  });
+
+  test('a git format-patch file saved with CRLF line endings', () => {
+    const p = readMail(fx('mail', 'crlf.patch')).patches[0];
+    expect(p.number).toBe(3);
+    expect(clean(p)).toEqual(clean(example().patches[2]));
+  });
+
+  test('multipart: the patch as a base64 attachment, the intro in latin-1 quoted-printable', () => {
+    const r = readMail(fx('mail', 'multipart.eml'));
+    expect(r.patches).toHaveLength(1);
+    expect(r.patches[0].encoding).toBe('quoted-printable+base64');
+    expect(clean(r.patches[0])).toEqual(clean(example().patches[2]));
+  });
+
+  test('an incomplete mbox with a reply that quotes the diff', () => {
+    const r = readMail(fx('mail', 'incomplete.mbox'));
+    expect(r.patches.map((p) => p.number)).toEqual([2, 4]);
+    expect(r.skipped.map((s) => s.reason)).toEqual(['cover letter', 'reply']);
+  });
+
+  test('a reply without "Re:" whose only diff is quoted is not a patch', () => {
+    const text = 'From: a@example.org\nSubject: about your patch\nIn-Reply-To: <x@example.org>\n\n> --- a/f.c\n> +++ b/f.c\n> @@ -1 +1 @@\n> -a\n> +b\n\nLooks fine.\n';
+    expect(readMail(text).skipped).toEqual([{ subject: 'about your patch', reason: 'reply (quotes a diff)' }]);
+  });
+
+  test('a plain diff without headers, and a text that is no patch', () => {
+    const p = readMail(fx('mail', 'plain.diff')).patches[0];
+    expect(p.encoding).toBe('plain diff');
+    expect(p.files[0].hunks[0].lines.filter((l) => /^[-+]/.test(l))).toEqual(['-\tif (offset > meta->file_size)', '+\tif (offset >= meta->file_size)']);
+    expect(readMail('hello\nworld\n')).toEqual({ patches: [], skipped: [{ subject: '', reason: 'no diff' }], messages: 1 });
+    expect(readMail('').patches).toEqual([]);
+  });
+
+  test('a file created by the patch, and mboxrd ">From " unquoting', () => {
+    const text = [
+      'From mboxrd@z Thu Jan  1 00:00:00 1970', 'From: a@example.org', 'Subject: [RFC PATCH net-next v4 1/1] add a file', '',
+      '>From the top: this line was quoted by the mbox writer.', '---',
+      'diff --git a/new.c b/new.c', 'new file mode 100644', 'index 0000000..1111111', '--- /dev/null', '+++ b/new.c', '@@ -0,0 +1,2 @@', '+int a;', '+int b;', '',
+    ].join('\n');
+    const r = readMail(text);
+    const p = r.patches[0];
+    expect([p.rfc, p.version, p.number, p.total, p.title]).toEqual([true, 4, 1, 1, 'add a file']);
+    expect(p.files[0]).toMatchObject({ oldPath: null, newPath: 'new.c', isNew: true });
+    expect(p.files[0].hunks[0].lines).toEqual(['+int a;', '+int b;']);
+  });
+});
+
+describe('parseSubject and parseDiff', () => {
+  test('subject forms', () => {
+    expect(parseSubject('[PATCH V9 02/10] famfs_fuse: x')).toMatchObject({ version: 9, number: 2, total: 10, title: 'famfs_fuse: x', isReply: false });
+    expect(parseSubject('Re: AW: [PATCH] y')).toMatchObject({ version: 1, number: null, isReply: true, title: 'y' });
+    expect(parseSubject('[PATCHv3 5/7] z')).toMatchObject({ version: 3, number: 5, total: 7 });
+    expect(parseSubject('no prefix')).toMatchObject({ isPatch: false, version: null });
+  });
+
+  test('a hunk that ends before its counts is reported, not silently stretched', () => {
+    const { files, problems } = parseDiff('--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\nnot a diff line\n');
+    expect(files[0].hunks[0].lines).toEqual([' a', '-b', '+c']);
+    expect(problems).toEqual(['x: hunk @@ -1,3 +1,3 @@ ends early (2/3 old, 2/3 new lines)']);
+  });
+});
