@@ -94,9 +94,20 @@ export function validateVector(v: unknown, file: string, index: number): Vector 
 }
 
 export function loadVectorFile(file: string): Vector[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new VectorFileError(`${file}: ${(e as Error).message}`);
+  }
+  return loadVectorText(text, file);
+}
+
+/** Vectors from the text of a vector file (the CLI reads it with its bounded reader). */
+export function loadVectorText(text: string, file: string): Vector[] {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new VectorFileError(`${file}: ${(e as Error).message}`);
   }

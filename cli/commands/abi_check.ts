@@ -3,7 +3,7 @@ import { checkAbiText, AbiDiff } from '../../checks/abicheck';
 import { readFileOrFail, jsonLine, chalk, EXIT_FAIL, EXIT_OK } from '../io';
 
 export function runAbiCheck(file: string, json: boolean): number {
-  const text = readFileOrFail(file).toString('utf8');
+  const text = readFileOrFail(file, 'patch').toString('utf8');
   const { diffs, seen } = checkAbiText(text);
   if (json) {
     for (const d of diffs) process.stdout.write(jsonLine(d) + '\n');

@@ -2,9 +2,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { builtinVectorFiles, loadVectorFile, runVector, Vector, VectorFileError, VectorResult } from '../../checks/vectors';
+import { builtinVectorFiles, loadVectorText, runVector, Vector, VectorFileError, VectorResult } from '../../checks/vectors';
 import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
-import { writeOut, UsageError, chalk } from '../io';
+import { writeOut, readInputFile, UsageError, chalk } from '../io';
 
 function globToRe(glob: string): RegExp {
   return new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
@@ -13,23 +13,30 @@ function globToRe(glob: string): RegExp {
 function vectorFiles(paths: string[] | undefined): string[] {
   if (!paths || !paths.length) return builtinVectorFiles();
   return paths.flatMap((p) => {
-    if (!fs.existsSync(p)) throw new UsageError(`no such vector file or folder: ${p}`);
-    return fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(p, f)) : [p];
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (e) {
+      throw new UsageError(`cannot read vector file ${p}: ${(e as NodeJS.ErrnoException).code}`);
+    }
+    return st.isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(p, f)) : [p];
   });
+}
+
+function loadVectors(file: string): Vector[] {
+  try {
+    return loadVectorText(readInputFile(file, { what: 'vector file' }).toString('utf8'), file);
+  } catch (e) {
+    if (e instanceof VectorFileError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 export function runConformance(paths: string[] | undefined, filter: string | undefined): VectorResult[] {
   const re = filter ? globToRe(filter) : null;
   const results: VectorResult[] = [];
   for (const file of vectorFiles(paths)) {
-    let vectors: Vector[];
-    try {
-      vectors = loadVectorFile(file);
-    } catch (e) {
-      if (e instanceof VectorFileError) throw new UsageError(e.message);
-      throw e;
-    }
-    for (const v of vectors) if (!re || re.test(v.id) || re.test(v.fn)) results.push(runVector(v, file));
+    for (const v of loadVectors(file)) if (!re || re.test(v.id) || re.test(v.fn)) results.push(runVector(v, file));
   }
   return results;
 }

@@ -3,10 +3,11 @@ import * as path from 'path';
 import type { Argv } from 'yargs';
 import { encodeFmap, FmapSpec, SpecError, bytesToHex, hexToBytes } from '../../uapi/fmap_codec';
 import { decodeFmapPayload, resolveFmapPayload } from '../../sim/fmap_tools';
-import { readFileOrFail, readJsonOrFail, writeOut, jsonLine, parseIntArg, UsageError, chalk, EXIT_FAIL, EXIT_OK, DAX_OPTION, withStores } from '../io';
+import { readInputFile, readJsonOrFail, PAYLOAD_INPUT_MAX, writeOut, jsonLine, parseIntArg, UsageError, chalk, EXIT_FAIL, EXIT_OK, DAX_OPTION, withStores } from '../io';
 
 function payloadFromFile(file: string, hex: boolean): Uint8Array {
-  const raw = readFileOrFail(file);
+  // hex text: two digits a byte plus separators
+  const raw = readInputFile(file, { what: 'payload', maxBytes: hex ? 4 * PAYLOAD_INPUT_MAX : PAYLOAD_INPUT_MAX });
   if (!hex) return new Uint8Array(raw);
   try {
     return hexToBytes(raw.toString('utf8'), file);
@@ -23,7 +24,7 @@ export function register(y: Argv): Argv {
     (argv) => {
       let bytes: Uint8Array;
       try {
-        bytes = encodeFmap(readJsonOrFail(argv.spec as string) as FmapSpec);
+        bytes = encodeFmap(readJsonOrFail(argv.spec as string, 'spec') as FmapSpec);
       } catch (e) {
         if (e instanceof SpecError) throw new UsageError(`${argv.spec}: ${e.message}`);
         throw e;
@@ -71,7 +72,7 @@ export function register(y: Argv): Argv {
 
 function encodeSpecFile(file: string): Uint8Array {
   try {
-    return encodeFmap(readJsonOrFail(file) as FmapSpec);
+    return encodeFmap(readJsonOrFail(file, 'spec') as FmapSpec);
   } catch (e) {
     if (e instanceof SpecError) throw new UsageError(`${file}: ${e.message}`);
     throw e;

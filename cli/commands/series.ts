@@ -9,7 +9,7 @@ export function register(y: Argv): Argv {
   return y.command('series <mbox>', 'list the patches of a series and the ported functions each famfs.c hunk touches', (a) =>
     a.positional('mbox', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }),
   (argv) => {
-    const reports = analyzeSeries(readFileOrFail(argv.mbox as string).toString('utf8'));
+    const reports = analyzeSeries(readFileOrFail(argv.mbox as string, 'mbox').toString('utf8'));
     if (!reports.length) throw new UsageError(`${argv.mbox}: no patch found (expected an mbox or a git diff)`);
     const portmap = buildPortMap(builtinVectorFiles().flatMap((f) => loadVectorFile(f)));
     const recheck = rowsToRecheck(reports, portmap);

@@ -15,7 +15,7 @@ export function register(y: Argv): Argv {
       .option('dax', DAX_OPTION)
       .option('json', { type: 'boolean' }),
     (argv) => {
-      const sc = readJsonOrFail(argv.scenario as string) as Scenario;
+      const sc = readJsonOrFail(argv.scenario as string, 'scenario') as Scenario;
       let rep;
       try {
         const dax = (argv.dax as string[]) ?? [];
