@@ -190,6 +190,13 @@ function openScenario(input: Record<string, unknown>): Scenario {
 
 /** Run one vector and classify it (pass/fail, or xfail/xpass for known kernel flaws). */
 export function runVector(v: Vector, file = '<builtin>'): VectorResult {
+  const t0 = process.hrtime.bigint();
+  const r = runVectorUntimed(v, file);
+  r.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return r;
+}
+
+function runVectorUntimed(v: Vector, file: string): VectorResult {
   const saved = { ...arch };
   dmesg_take();
   let payload: Uint8Array | undefined;

@@ -1,14 +1,13 @@
-// famfs-harness conformance [--format pretty|ktap|junit|json] [--filter GLOB] [--vectors PATH...] [-o FILE]
+// famfs-harness conformance [--format pretty|ktap|junit|json|jsonl] [--filter GLOB]... [--list]
+//   [--vectors PATH...] [--baseline PREV.json] [--shard K/N] [-o FILE]
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
 import { builtinVectorFiles, loadVectorText, runVector, Vector, VectorFileError, VectorResult } from '../../checks/vectors';
-import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
-import { writeOut, readInputFile, UsageError, chalk } from '../io';
-
-function globToRe(glob: string): RegExp {
-  return new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-}
+import { closingLine, diagnostics, exitCode, fromJsonText, headerComment, Indexed, ReportFileError, toJson, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
+import { caseFilter, inShard, parseShard, SelectError, Shard } from '../../checks/select';
+import { baselineLines, compareWithBaseline, isRegression } from '../../checks/baseline';
+import { writeOut, readInputFile, UsageError, chalk, EXIT_FAIL, EXIT_OK } from '../io';
 
 function vectorFiles(paths: string[] | undefined): string[] {
   if (!paths || !paths.length) return builtinVectorFiles();
@@ -32,13 +31,26 @@ function loadVectors(file: string): Vector[] {
   }
 }
 
-export function runConformance(paths: string[] | undefined, filter: string | undefined): VectorResult[] {
-  const re = filter ? globToRe(filter) : null;
-  const results: VectorResult[] = [];
-  for (const file of vectorFiles(paths)) {
-    for (const v of loadVectors(file)) if (!re || re.test(v.id) || re.test(v.fn)) results.push(runVector(v, file));
+export interface Selected { vector: Vector; file: string; index: number }
+
+/** The cases a run takes, in run order, each with its position among all selected cases (for shards). */
+export function selectVectors(paths: string[] | undefined, filters: string | readonly string[] | undefined, shard: Shard | null = null): { cases: Selected[]; total: number } {
+  const globs = filters === undefined ? [] : typeof filters === 'string' ? [filters] : filters;
+  let take: (v: Vector) => boolean;
+  try {
+    take = caseFilter(globs);
+  } catch (e) {
+    if (e instanceof SelectError) throw new UsageError(e.message);
+    throw e;
   }
-  return results;
+  const all = vectorFiles(paths).flatMap((file) => loadVectors(file).filter(take).map((vector) => ({ vector, file })));
+  return { cases: all.map((s, index) => ({ ...s, index })).filter((s) => inShard(s.index, shard)), total: all.length };
+}
+
+const runSelected = (cases: Selected[]): Indexed[] => cases.map((s) => ({ ...runVector(s.vector, s.file), index: s.index }));
+
+export function runConformance(paths: string[] | undefined, filters?: string | readonly string[], shard: Shard | null = null): Indexed[] {
+  return runSelected(selectVectors(paths, filters, shard).cases);
 }
 
 function pretty(results: VectorResult[]): string {
@@ -53,18 +65,54 @@ function pretty(results: VectorResult[]): string {
   return lines.join('\n') + '\n';
 }
 
+function readBaseline(file: string): Indexed[] {
+  try {
+    return fromJsonText(readInputFile(file, { what: 'baseline' }).toString('utf8'), file);
+  } catch (e) {
+    if (e instanceof ReportFileError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export const FORMATS = ['pretty', 'ktap', 'junit', 'json', 'jsonl'] as const;
+
 export function register(y: Argv): Argv {
   return y.command('conformance', 'run the test vectors against the port', (a) => a
-    .option('format', { choices: ['pretty', 'ktap', 'junit', 'json'] as const, default: 'pretty' as const })
-    .option('filter', { type: 'string', describe: 'glob over vector ids or C function names' })
+    .option('format', { choices: FORMATS, default: 'pretty' as const, describe: 'pretty (for people); ktap (kunit.py parse reads it); junit (Jenkins xunit junit-10.xsd); json (one document); jsonl (one object per case, then a totals line)' })
+    .option('filter', { type: 'string', array: true, describe: 'run only matching cases; repeatable (any match counts). Globs with *, ? and {a,b} over a case id or a C function name, or SUITE.CASE for both' })
+    .option('list', { type: 'boolean', describe: 'print the selected cases, one SUITE.CASE per line, without running them' })
     .option('vectors', { type: 'string', array: true, describe: 'vector files or folders (default: the built-in set)' })
-    .option('o', { alias: 'output', type: 'string', describe: 'write the report here' }),
+    .option('baseline', { type: 'string', describe: 'a previous run\'s --format json (or jsonl) report: list new failures, fixed cases and XFAIL->XPASS; exit 1 only on a regression' })
+    .option('shard', { type: 'string', describe: 'run shard K of N (K/N, 1-based): a deterministic round-robin split of the selected cases; join the shards\' --format json with `report merge`' })
+    .option('o', { alias: 'output', type: 'string', describe: 'write the report to this file instead of stdout' }),
   (argv) => {
-    const results = runConformance(argv.vectors as string[] | undefined, argv.filter);
-    if (!results.length) throw new UsageError(`no vector matches ${argv.filter ?? ''}`);
-    const fmt = { pretty, ktap: toKtap, junit: toJunit, json: toJsonLines }[argv.format];
-    writeOut(fmt(results), argv.o);
-    if (argv.o) console.log(closingLine(totals(results)));
-    process.exitCode = exitCode(totals(results));
+    let shard: Shard | null = null;
+    try {
+      shard = argv.shard === undefined ? null : parseShard(argv.shard);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (argv.list) {
+      const sel = selectVectors(argv.vectors as string[] | undefined, argv.filter, shard).cases;
+      writeOut(sel.map((s) => `${s.vector.fn}.${s.vector.id}\n`).join(''), argv.o);
+      process.exitCode = EXIT_OK;
+      return;
+    }
+    const baseline = argv.baseline === undefined ? null : readBaseline(argv.baseline);
+    const { cases, total } = selectVectors(argv.vectors as string[] | undefined, argv.filter, shard);
+    const results = runSelected(cases);
+    if (!results.length) throw new UsageError(`no vector matches ${(argv.filter ?? []).join(' ')}`);
+    const render = { pretty, ktap: toKtap, junit: toJunit, json: (r: Indexed[]) => toJson(r, shard && { ...shard, cases: total }), jsonl: toJsonLines }[argv.format];
+    writeOut(render(results), argv.o);
+    // the report itself stays pure; people and CI read the counts on stderr
+    if (argv.format !== 'pretty' || argv.o) process.stderr.write(closingLine(totals(results)) + '\n');
+    if (!baseline) { process.exitCode = exitCode(totals(results)); return; }
+    const diff = compareWithBaseline(baseline.map(outcome), results.map(outcome));
+    const lines = baselineLines(diff, argv.baseline as string);
+    if (argv.format === 'pretty' && !argv.o) process.stdout.write(lines.join('\n') + '\n');
+    else process.stderr.write(lines.join('\n') + '\n');
+    process.exitCode = isRegression(diff) ? EXIT_FAIL : EXIT_OK;
   });
 }
+
+const outcome = (r: VectorResult) => ({ fn: r.vector.fn, id: r.vector.id, status: r.status, why: r.why });
