@@ -63,7 +63,7 @@ d('option values', () => {
   test.each([
     [['conformance', '--format'], /Not enough arguments following: format$/],
     [['conformance', '--format', 'tap'], /^famfs-harness: Invalid values: Argument: format, Given: "tap", Choices: .*"ktap"/],
-    [['conformance', '--filter'], /Not enough arguments following: filter$/],
+    [['conformance', '--filter'], /--filter: needs a value$/],
     [['conformance', '--vectors'], /--vectors: needs a value$/],
     [['conformance', '-o'], /Not enough arguments following: o$/],
     [['fmap', 'resolve', SCENARIO, '--offset'], /Not enough arguments following: offset$/],
