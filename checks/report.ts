@@ -218,10 +218,17 @@ const STATUSES: Status[] = ['pass', 'fail', 'xfail', 'xpass', 'skip', 'error'];
 
 /** Results back from a `--format json` document (or `--format jsonl` lines), checked field by field. */
 export function fromJsonText(text: string, file: string): Indexed[] {
+  return readJsonReport(text, file).results;
+}
+
+/** A JSON report read back: its shard (null for a whole run) and its results. */
+export function readJsonReport(text: string, file: string): { shard: JsonReport['shard']; results: Indexed[] } {
   let rows: unknown;
+  let shard: JsonReport['shard'] = null;
   try {
-    const doc = JSON.parse(text) as { results?: unknown };
+    const doc = JSON.parse(text) as Partial<JsonReport> | null;
     rows = doc?.results;
+    shard = doc?.shard ?? null;
   } catch {
     try {
       rows = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)).filter((o) => !('totals' in (o as object)));
@@ -230,7 +237,38 @@ export function fromJsonText(text: string, file: string): Indexed[] {
     }
   }
   if (!Array.isArray(rows)) throw new ReportFileError(`${file}: "results" is not a list`);
-  return rows.map((o, i) => resultFromJson(o, `${file}: result ${i}`));
+  if (shard !== null && !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && Number.isInteger(shard.cases))) throw new ReportFileError(`${file}: "shard" must hold integer index, count and cases`);
+  return { shard, results: rows.map((o, i) => resultFromJson(o, `${file}: result ${i}`)) };
+}
+
+/**
+ * Join the shards of one split run back into the run: every shard K of N
+ * present once, every case position 0..cases-1 present once, in run order.
+ */
+export function mergeShards(parts: { file: string; shard: JsonReport['shard']; results: Indexed[] }[]): Indexed[] {
+  if (!parts.length) throw new ReportFileError('no report to merge');
+  const count = parts[0].shard?.count ?? 1;
+  const cases = parts[0].shard?.cases ?? parts[0].results.length;
+  const seenShards = new Map<number, string>();
+  for (const p of parts) {
+    const s = p.shard ?? { index: 1, count: 1, cases: p.results.length };
+    if (s.count !== count || s.cases !== cases) throw new ReportFileError(`${p.file}: shard ${s.index}/${s.count} of ${s.cases} cases does not belong with ${parts[0].file} (of ${count} shards, ${cases} cases)`);
+    const twin = seenShards.get(s.index);
+    if (twin) throw new ReportFileError(`${p.file}: shard ${s.index}/${count} given twice (also ${twin})`);
+    seenShards.set(s.index, p.file);
+  }
+  const missing = Array.from({ length: count }, (_, k) => k + 1).filter((k) => !seenShards.has(k));
+  if (missing.length) throw new ReportFileError(`shard(s) ${missing.join(', ')} of ${count} missing`);
+  const byIndex = new Map<number, Indexed>();
+  for (const p of parts) {
+    for (const r of p.results) {
+      if (r.index === undefined || r.index < 0 || r.index >= cases) throw new ReportFileError(`${p.file}: ${r.vector.id} has no position in a run of ${cases} cases`);
+      if (byIndex.has(r.index)) throw new ReportFileError(`${p.file}: case ${r.index} (${r.vector.id}) is in two shards`);
+      byIndex.set(r.index, r);
+    }
+  }
+  if (byIndex.size !== cases) throw new ReportFileError(`the shards hold ${byIndex.size} of ${cases} cases`);
+  return [...byIndex.keys()].sort((x, y) => x - y).map((k) => byIndex.get(k)!);
 }
 
 function resultFromJson(o: unknown, where: string): Indexed {

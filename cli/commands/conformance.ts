@@ -53,7 +53,7 @@ export function runConformance(paths: string[] | undefined, filters?: string | r
   return runSelected(selectVectors(paths, filters, shard).cases);
 }
 
-function pretty(results: VectorResult[]): string {
+export function pretty(results: VectorResult[]): string {
   const lines = [chalk.bold(headerComment())];
   for (const r of results) {
     const tag = { pass: chalk.green('PASS '), xfail: chalk.yellow('XFAIL'), fail: chalk.red('FAIL '), xpass: chalk.red('XPASS'), skip: chalk.gray('SKIP '), error: chalk.red('ERROR') }[r.status];
