@@ -1,6 +1,7 @@
 // CLI plumbing: one-line errors, exit codes (0 ok, 1 check failed / kernel
 // rejected, 2 bad usage or unreadable input), colour that honours NO_COLOR.
 import * as fs from 'fs';
+import { constants as bufferConstants } from 'buffer';
 import chalk from 'chalk';
 import { DaxError } from '../addon/index';
 
@@ -20,6 +21,8 @@ export class CheckFailed extends Error {}
 export const TEXT_INPUT_MAX = 16 << 20;
 /** A GET_FMAP payload fits the kernel's one-page reply buffer; allow one page of margin. */
 export const PAYLOAD_INPUT_MAX = 2 * 4096;
+/** Data files (e.g. `image cp`'s source): as large as one buffer can be. */
+export const LARGEST_INPUT = Math.min(bufferConstants.MAX_LENGTH - 1, Number.MAX_SAFE_INTEGER - 1);
 
 export interface InputLimits {
   /** what the file is, for the error line ("payload", "scenario", "mbox", ...) */
@@ -50,9 +53,15 @@ export function readInputFile(file: string, limits: InputLimits = {}): Buffer {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new UsageError(`${what} ${file}: ${KIND(st)}, expected a regular file`);
     if (st.size > max) throw new UsageError(`${what} ${file}: ${st.size} bytes, over the ${sizeText(max)} limit`);
-    const buf = new Uint8Array(max + 1);
+    // sized by what stat says, grown if the file grows, never past max + 1
+    let buf = new Uint8Array(Math.min(max, st.size) + 1);
     let got = 0;
     for (;;) {
+      if (got === buf.length) {
+        const bigger = new Uint8Array(Math.min(max + 1, buf.length * 2));
+        bigger.set(buf);
+        buf = bigger;
+      }
       const n = fs.readSync(fd, buf, got, buf.length - got, null);
       if (n === 0) break;
       got += n;

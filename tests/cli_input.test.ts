@@ -83,3 +83,43 @@ d('a closed stdout ends the run quietly', () => {
     expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
   });
 });
+
+d('malformed scenarios name the field', () => {
+  test.each([
+    ['null', /scenario: must be an object, got null$/],
+    ['[]', /scenario: must be an object, got a list$/],
+    ['{"world": null, "steps": []}', /: world: must be an object, got null$/],
+    ['{"steps": []}', /: world: must be an object, got nothing$/],
+    ['{"world": {"files": [null]}, "steps": []}', /: world\.files\[0\]: must be an object, got null$/],
+    ['{"world": {"files": [{"path": 3}]}, "steps": []}', /: world\.files\[0\]\.path: must be a string, got number 3$/],
+    ['{"world": {"devices": [{"name": "/dev/dax0.0", "size": true}]}, "steps": []}', /: world\.devices\[0\]\.size: must be a number or a string, got boolean true$/],
+    ['{"world": {}, "steps": [null]}', /: steps\[0\]: must be an object, got null$/],
+    ['{"world": {}, "steps": {}}', /: steps: must be a list, got an object$/],
+    ['{"world": {}, "steps": [], "expect_requests": {"OPEN": "x"}}', /: expect_requests\.OPEN: must be a number, got string "x"$/],
+  ])('%s', (json, msg) => {
+    const f = path.join(tmp, 'scenario.json');
+    fs.writeFileSync(f, json);
+    expectUsage(['sim', 'run', f], msg);
+    expectUsage(['sim', 'run', f, '--dax', 'memory'], msg);
+  });
+});
+
+d('data files and closed pipes elsewhere', () => {
+  const img = path.join(tmp, 'fs.img');
+  beforeAll(() => {
+    expect(run('image', 'mkfs', img, '--size', '4G').status).toBe(0);
+    const src = path.join(tmp, 'src.bin');
+    fs.writeFileSync(src, new Uint8Array(1 << 20).fill(7));
+    expect(run('image', 'cp', img, src, 'big').status).toBe(0);
+  });
+  test('image cp refuses a device as its source', () => {
+    expectUsage(['image', 'cp', img, '/dev/zero', 'x'], /source file \/dev\/zero: a character device, expected a regular file$/);
+  });
+  test('image cat | head -c1 ends quietly', () => {
+    const r = sh(`"${process.execPath}" "${BIN}" image cat "${img}" big | head -c1 >/dev/null; echo "status \${PIPESTATUS[0]}" >&2`);
+    expect(r.stderr).toMatch(/^status (0|141)\n$/);
+  });
+  test('a regular file that claims size 0 (/proc) is still read, within the cap', () => {
+    expectUsage(['sim', 'run', '/proc/self/status'], /\/proc\/self\/status: not valid JSON/);
+  });
+});

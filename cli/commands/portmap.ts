@@ -5,7 +5,7 @@ import { buildPortMap, unannotated } from '../../checks/portmap';
 import { jsonLine, chalk, readFileOrFail, EXIT_FAIL, EXIT_OK } from '../io';
 
 export function register(y: Argv): Argv {
-  return y.command('portmap', 'every famfs.c (v9) function with its TypeScript twin and vectors', (a) => a.option('json', { type: 'boolean' }).option('c-source', { type: 'string', describe: 'your fs/fuse/famfs.c: adds each function\'s C line range' }), (argv) => {
+  return y.command('portmap', 'every famfs.c (v9) function with its TypeScript twin and vectors', (a) => a.option('json', { type: 'boolean', describe: 'one JSON object per line instead of text' }).option('c-source', { type: 'string', describe: 'your fs/fuse/famfs.c: adds each function\'s C line range' }), (argv) => {
     const vectors = builtinVectorFiles().flatMap((f) => loadVectorFile(f));
     const rows = buildPortMap(vectors, argv['c-source'] ? readFileOrFail(argv['c-source'], 'C source').toString('utf8') : undefined);
     if (argv.json) for (const r of rows) process.stdout.write(jsonLine(r) + '\n');

@@ -7,7 +7,7 @@ import { readFileOrFail, jsonLine, UsageError, chalk, EXIT_OK } from '../io';
 
 export function register(y: Argv): Argv {
   return y.command('series <mbox>', 'list the patches of a series and the ported functions each famfs.c hunk touches', (a) =>
-    a.positional('mbox', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }),
+    a.positional('mbox', { type: 'string', demandOption: true, describe: 'the series: an mbox, git format-patch output or a plain diff' }).option('json', { type: 'boolean', describe: 'one JSON object per line instead of text' }),
   (argv) => {
     const reports = analyzeSeries(readFileOrFail(argv.mbox as string, 'mbox').toString('utf8'));
     if (!reports.length) throw new UsageError(`${argv.mbox}: no patch found (expected an mbox or a git diff)`);
