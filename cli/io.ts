@@ -133,6 +133,16 @@ export function withStores<T>(fn: () => T): T {
   }
 }
 
+/** Run `fn`, turning errors of the given kinds (bad input found below the CLI) into usage errors (exit 2). */
+export function usageOn<T>(kinds: (abstract new (...args: never[]) => Error)[], fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (kinds.some((k) => e instanceof k)) throw new UsageError((e as Error).message);
+    throw e;
+  }
+}
+
 /** A size: decimal, 0x hex, or with a K/M/G/T suffix (powers of 1024). */
 export function parseSize(v: unknown, what: string): bigint {
   const m = /^\s*(0x[0-9a-f]+|\d+)\s*([kmgt]?)i?b?\s*$/i.exec(String(v));

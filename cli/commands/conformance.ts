@@ -7,7 +7,7 @@ import { builtinVectorFiles, loadVectorText, runVector, Vector, VectorFileError,
 import { closingLine, diagnostics, exitCode, fromJsonText, headerComment, Indexed, ReportFileError, toJson, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
 import { caseFilter, inShard, parseShard, SelectError, Shard } from '../../checks/select';
 import { baselineLines, compareWithBaseline, isRegression } from '../../checks/baseline';
-import { writeOut, readInputFile, UsageError, chalk, EXIT_FAIL, EXIT_OK } from '../io';
+import { writeOut, readInputFile, usageOn, UsageError, chalk, EXIT_FAIL, EXIT_OK } from '../io';
 
 function vectorFiles(paths: string[] | undefined): string[] {
   if (!paths || !paths.length) return builtinVectorFiles();
@@ -22,27 +22,15 @@ function vectorFiles(paths: string[] | undefined): string[] {
   });
 }
 
-function loadVectors(file: string): Vector[] {
-  try {
-    return loadVectorText(readInputFile(file, { what: 'vector file' }).toString('utf8'), file);
-  } catch (e) {
-    if (e instanceof VectorFileError) throw new UsageError(e.message);
-    throw e;
-  }
-}
+const loadVectors = (file: string): Vector[] =>
+  usageOn([VectorFileError], () => loadVectorText(readInputFile(file, { what: 'vector file' }).toString('utf8'), file));
 
 export interface Selected { vector: Vector; file: string; index: number }
 
 /** The cases a run takes, in run order, each with its position among all selected cases (for shards). */
 export function selectVectors(paths: string[] | undefined, filters: string | readonly string[] | undefined, shard: Shard | null = null): { cases: Selected[]; total: number } {
   const globs = filters === undefined ? [] : typeof filters === 'string' ? [filters] : filters;
-  let take: (v: Vector) => boolean;
-  try {
-    take = caseFilter(globs);
-  } catch (e) {
-    if (e instanceof SelectError) throw new UsageError(e.message);
-    throw e;
-  }
+  const take = usageOn([SelectError], () => caseFilter(globs));
   const all = vectorFiles(paths).flatMap((file) => loadVectors(file).filter(take).map((vector) => ({ vector, file })));
   return { cases: all.map((s, index) => ({ ...s, index })).filter((s) => inShard(s.index, shard)), total: all.length };
 }
@@ -65,14 +53,8 @@ export function pretty(results: VectorResult[]): string {
   return lines.join('\n') + '\n';
 }
 
-function readBaseline(file: string): Indexed[] {
-  try {
-    return fromJsonText(readInputFile(file, { what: 'baseline' }).toString('utf8'), file);
-  } catch (e) {
-    if (e instanceof ReportFileError) throw new UsageError(e.message);
-    throw e;
-  }
-}
+const readBaseline = (file: string): Indexed[] =>
+  usageOn([ReportFileError], () => fromJsonText(readInputFile(file, { what: 'baseline' }).toString('utf8'), file));
 
 export const FORMATS = ['pretty', 'ktap', 'junit', 'json', 'jsonl'] as const;
 
@@ -86,12 +68,7 @@ export function register(y: Argv): Argv {
     .option('shard', { type: 'string', describe: 'run shard K of N (K/N, 1-based): a deterministic round-robin split of the selected cases; join the shards\' --format json with `report merge`' })
     .option('o', { alias: 'output', type: 'string', describe: 'write the report to this file instead of stdout' }),
   (argv) => {
-    let shard: Shard | null = null;
-    try {
-      shard = argv.shard === undefined ? null : parseShard(argv.shard);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const shard = argv.shard === undefined ? null : usageOn([SelectError], () => parseShard(argv.shard as string));
     if (argv.list) {
       const sel = selectVectors(argv.vectors as string[] | undefined, argv.filter, shard).cases;
       writeOut(sel.map((s) => `${s.vector.fn}.${s.vector.id}\n`).join(''), argv.o);

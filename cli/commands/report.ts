@@ -1,17 +1,10 @@
 // famfs-harness report merge SHARD.json... [--format ktap|junit|json|jsonl|pretty] [-o FILE]
 import type { Argv } from 'yargs';
 import { closingLine, exitCode, mergeShards, readJsonReport, ReportFileError, toJson, toJsonLines, toJunit, toKtap, totals } from '../../checks/report';
-import { readInputFile, writeOut, UsageError } from '../io';
+import { readInputFile, writeOut, usageOn } from '../io';
 import { FORMATS, pretty } from './conformance';
 
-function readShard(file: string) {
-  try {
-    return { file, ...readJsonReport(readInputFile(file, { what: 'report' }).toString('utf8'), file) };
-  } catch (e) {
-    if (e instanceof ReportFileError) throw new UsageError(e.message);
-    throw e;
-  }
-}
+const readShard = (file: string) => ({ file, ...usageOn([ReportFileError], () => readJsonReport(readInputFile(file, { what: 'report' }).toString('utf8'), file)) });
 
 export function register(y: Argv): Argv {
   return y.command('report <action>', 'work with saved conformance reports', (a) => a
@@ -20,13 +13,7 @@ export function register(y: Argv): Argv {
       .option('format', { choices: FORMATS, default: 'ktap' as const, describe: 'the joined report: ktap, junit, json, jsonl or pretty' })
       .option('o', { alias: 'output', type: 'string', describe: 'write the report to this file instead of stdout' }),
     (argv) => {
-      let results;
-      try {
-        results = mergeShards((argv.reports as string[]).map(readShard));
-      } catch (e) {
-        if (e instanceof ReportFileError) throw new UsageError(e.message);
-        throw e;
-      }
+      const results = usageOn([ReportFileError], () => mergeShards((argv.reports as string[]).map(readShard)));
       const render = { pretty, ktap: toKtap, junit: toJunit, json: toJson, jsonl: toJsonLines }[argv.format];
       writeOut(render(results), argv.o);
       if (argv.format !== 'pretty' || argv.o) process.stderr.write(closingLine(totals(results)) + '\n');
