@@ -48,7 +48,8 @@ function valuesRequired(y: Argv): Argv {
 /** Values yargs accepts but no command can use: NaN numbers, empty lists and strings. */
 function checkValues(argv: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(argv)) {
-    if (k === '_' || k === '$0' || k.includes('-') && k !== k.toLowerCase()) continue;
+    // yargs also sets a camelCase twin of every kebab-case option; check the name the user typed
+    if (k === '_' || k === '$0' || (k.length > 1 && /[A-Z]/.test(k))) continue;
     const flag = k.length === 1 ? `-${k}` : `--${k}`;
     if (typeof v === 'number' && Number.isNaN(v)) throw new UsageError(`${flag}: expected a number`);
     if (v === '') throw new UsageError(`${flag}: needs a value`);

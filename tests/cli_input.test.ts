@@ -69,6 +69,8 @@ d('option values', () => {
     [['fmap', 'resolve', SCENARIO, '--offset'], /Not enough arguments following: offset$/],
     [['sim', 'run', SCENARIO, '--dax'], /--dax: needs a value$/],
     [['conformance', '--format', ''], /--format: needs a value|Invalid values/],
+    [['portmap', '--c-source', ''], /^famfs-harness: --c-source: needs a value$/],
+    [['image', 'creat', '/nonexistent.img', 'f', '--size', '1M', '-N', 'abc'], /^famfs-harness: -N: expected a number$/],
   ])('%j -> one line, exit 2', (args, pattern) => expectUsage(args as string[], pattern as RegExp));
 });
 
