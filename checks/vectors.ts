@@ -94,9 +94,20 @@ export function validateVector(v: unknown, file: string, index: number): Vector 
 }
 
 export function loadVectorFile(file: string): Vector[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new VectorFileError(`${file}: ${(e as Error).message}`);
+  }
+  return loadVectorText(text, file);
+}
+
+/** Vectors from the text of a vector file (the CLI reads it with its bounded reader). */
+export function loadVectorText(text: string, file: string): Vector[] {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new VectorFileError(`${file}: ${(e as Error).message}`);
   }
@@ -179,6 +190,13 @@ export function openScenario(input: Record<string, unknown>): Scenario {
 
 /** Run one vector and classify it (pass/fail, or xfail/xpass for known kernel flaws). */
 export function runVector(v: Vector, file = '<builtin>'): VectorResult {
+  const t0 = process.hrtime.bigint();
+  const r = runVectorUntimed(v, file);
+  r.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return r;
+}
+
+function runVectorUntimed(v: Vector, file: string): VectorResult {
   const saved = { ...arch };
   dmesg_take();
   let payload: Uint8Array | undefined;

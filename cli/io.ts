@@ -1,6 +1,7 @@
 // CLI plumbing: one-line errors, exit codes (0 ok, 1 check failed / kernel
 // rejected, 2 bad usage or unreadable input), colour that honours NO_COLOR.
 import * as fs from 'fs';
+import { constants as bufferConstants } from 'buffer';
 import chalk from 'chalk';
 import { DaxError } from '../addon/index';
 
@@ -16,16 +17,76 @@ export class UsageError extends Error {}
 /** The check failed or the input was rejected: exit 1 with one line. */
 export class CheckFailed extends Error {}
 
-export function readFileOrFail(file: string): Buffer {
+/** Text inputs (patches, mboxes, specs, scenarios, vector files, C sources) are capped at 16 MiB. */
+export const TEXT_INPUT_MAX = 16 << 20;
+/** A GET_FMAP payload fits the kernel's one-page reply buffer; allow one page of margin. */
+export const PAYLOAD_INPUT_MAX = 2 * 4096;
+/** Data files (e.g. `image cp`'s source): as large as one buffer can be. */
+export const LARGEST_INPUT = Math.min(bufferConstants.MAX_LENGTH - 1, Number.MAX_SAFE_INTEGER - 1);
+
+export interface InputLimits {
+  /** what the file is, for the error line ("payload", "scenario", "mbox", ...) */
+  what?: string;
+  maxBytes?: number;
+}
+
+const KIND = (st: fs.Stats): string =>
+  st.isDirectory() ? 'a directory' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device'
+    : st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
+
+/**
+ * Read an input file with bounds: stat first, refuse anything but a regular
+ * file, refuse a file over maxBytes, and never read more than maxBytes + 1
+ * (a file that grows while read, or a /proc file that claims size 0).
+ */
+export function readInputFile(file: string, limits: InputLimits = {}): Buffer {
+  const what = limits.what ?? 'input';
+  const max = limits.maxBytes ?? TEXT_INPUT_MAX;
+  const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  let fd: number;
   try {
-    return fs.readFileSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read ${what} ${file}: ${why(e)}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new UsageError(`${what} ${file}: ${KIND(st)}, expected a regular file`);
+    if (st.size > max) throw new UsageError(`${what} ${file}: ${st.size} bytes, over the ${sizeText(max)} limit`);
+    // sized by what stat says, grown if the file grows, never past max + 1
+    let buf = new Uint8Array(Math.min(max, st.size) + 1);
+    let got = 0;
+    for (;;) {
+      if (got === buf.length) {
+        const bigger = new Uint8Array(Math.min(max + 1, buf.length * 2));
+        bigger.set(buf);
+        buf = bigger;
+      }
+      const n = fs.readSync(fd, buf, got, buf.length - got, null);
+      if (n === 0) break;
+      got += n;
+      if (got > max) throw new UsageError(`${what} ${file}: over the ${sizeText(max)} limit`);
+    }
+    return Buffer.from(buf.buffer, 0, got);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${what} ${file}: ${why(e)}`);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
-export function readJsonOrFail(file: string): unknown {
-  const text = readFileOrFail(file).toString('utf8');
+function sizeText(n: number): string {
+  return n % (1 << 20) === 0 ? `${n >> 20} MiB` : n % 1024 === 0 ? `${n >> 10} KiB` : `${n}-byte`;
+}
+
+/** A text input (patch, mbox, C source, ...), bounded as readInputFile. */
+export function readFileOrFail(file: string, what = 'input'): Buffer {
+  return readInputFile(file, { what });
+}
+
+export function readJsonOrFail(file: string, what = 'input'): unknown {
+  const text = readInputFile(file, { what }).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -68,6 +129,16 @@ export function withStores<T>(fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof DaxError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Run `fn`, turning errors of the given kinds (bad input found below the CLI) into usage errors (exit 2). */
+export function usageOn<T>(kinds: (abstract new (...args: never[]) => Error)[], fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (kinds.some((k) => e instanceof k)) throw new UsageError((e as Error).message);
     throw e;
   }
 }

@@ -241,18 +241,59 @@ export interface RunOptions {
   peer?: FusePeer;
 }
 
-/** Run a scenario; structural problems (unknown op, bad names) throw ScenarioError. */
+type Shape = 'object' | 'list' | 'string' | 'number' | 'boolean' | 'size';
+
+function shapeOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** Check one field's shape; the message names the field the way the JSON spells it. */
+function want(v: unknown, shape: Shape, field: string, optional = true): void {
+  if (v === undefined && optional) return;
+  const ok = shape === 'object' ? typeof v === 'object' && v !== null && !Array.isArray(v)
+    : shape === 'list' ? Array.isArray(v)
+      : shape === 'size' ? typeof v === 'string' || typeof v === 'number'
+        : typeof v === shape;
+  if (!ok) throw new ScenarioError(`${field}: must be ${shape === 'object' ? 'an object' : shape === 'list' ? 'a list' : shape === 'size' ? 'a number or a string' : `a ${shape}`}, got ${v === undefined ? 'nothing' : shapeOf(v)}`);
+}
+
+function wantList(v: unknown, field: string, each: (x: Record<string, unknown>, where: string) => void): void {
+  want(v, 'list', field);
+  (v as unknown[] | undefined)?.forEach((x, i) => { want(x, 'object', `${field}[${i}]`, false); each(x as Record<string, unknown>, `${field}[${i}]`); });
+}
+
+/** The shape of a scenario (values are checked where they are used); throws ScenarioError naming the field. */
+export function validateScenario(sc: unknown): asserts sc is Scenario {
+  want(sc, 'object', 'scenario', false);
+  const o = sc as Record<string, unknown>;
+  want(o.world, 'object', 'world', false);
+  want(o.steps, 'list', 'steps', false);
+  const w = o.world as Record<string, unknown>;
+  wantList(w.devices, 'world.devices', (d, at) => { want(d.name, 'string', `${at}.name`, false); want(d.size, 'size', `${at}.size`); want(d.nodev, 'boolean', `${at}.nodev`); });
+  want(w.daxdevs, 'list', 'world.daxdevs');
+  (w.daxdevs as unknown[] | undefined)?.forEach((x, i) => want(x, 'string', `world.daxdevs[${i}]`, false));
+  wantList(w.files, 'world.files', (f, at) => {
+    want(f.path, 'string', `${at}.path`, false); want(f.kind, 'string', `${at}.kind`); want(f.mode, 'number', `${at}.mode`);
+    want(f.size, 'size', `${at}.size`); want(f.fmap, 'object', `${at}.fmap`); want(f.fmap_hex, 'string', `${at}.fmap_hex`);
+  });
+  wantList(w.faults, 'world.faults', (f, at) => { want(f.op, 'string', `${at}.op`, false); want(f.action, 'string', `${at}.action`, false); });
+  wantList(w.nodes, 'world.nodes', (n, at) => { want(n.name, 'string', `${at}.name`, false); want(n.kind, 'string', `${at}.kind`, false); });
+  want(w.init, 'object', 'world.init');
+  want(w.mount, 'object', 'world.mount');
+  wantList(o.steps, 'steps', (s, at) => want(s.op, 'string', `${at}.op`, false));
+  want(o.expect_requests, 'object', 'expect_requests');
+  for (const [op, n] of Object.entries((o.expect_requests as Record<string, unknown>) ?? {})) want(n, 'number', `expect_requests.${op}`, false);
+}
+
+/** Run a scenario; structural problems (bad shape, unknown op, bad names) throw ScenarioError. */
 export function runScenario(sc: Scenario, onStep?: (r: StepReport) => void, opts: RunOptions = {}): ScenarioReport {
-  if (!sc || typeof sc !== 'object' || !Array.isArray(sc.steps) || typeof sc.world !== 'object') {
-    throw new ScenarioError('a scenario needs "world" (object) and "steps" (list)');
-  }
+  validateScenario(sc);
   const w = createWorld(sc.world, opts.peer);
   const mount: StepResult = w.mountResult < 0 ? errResult(w.mountResult) : { ret: 0, famfs: w.mnt.famfsMode };
   const famfs = famfsModeReport(w.mnt, w.mountResult);
   const runner = new Runner(w);
   const steps: StepReport[] = [];
   sc.steps.forEach((s, index) => {
-    if (!s || typeof s.op !== 'string') throw new ScenarioError(`step ${index}: needs an "op"`);
     const result = s.op === 'mount' ? mount : runner.run(s);
     const m = judge(s, result, w.mnt.famfsMode);
     const rep: StepReport = { index, op: s.op, result, expect: s.expect, pass: m.ok, why: m.why, plain: m.plain };

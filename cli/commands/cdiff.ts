@@ -78,7 +78,7 @@ export function register(y: Argv): Argv {
     .option('kfmap', { type: 'string', describe: 'its fs/fuse/famfs_kfmap.h (default: our model of v9)' })
     .option('uapi', { type: 'string', describe: 'its uapi fuse.h famfs definitions (default: generated from our layouts)' })
     .option('series', { type: 'string', describe: 'rebuild famfs.c, famfs_kfmap.h and the uapi from a patch series (mbox)' })
-    .option('format', { choices: ['pretty', 'ktap', 'junit', 'json'] as const, default: 'pretty' as const })
+    .option('format', { choices: ['pretty', 'ktap', 'junit', 'json'] as const, default: 'pretty' as const, describe: 'report format (ktap, junit and json as for conformance)' })
     .option('filter', { type: 'string', describe: 'glob over vector ids or C function names' })
     .option('vectors', { type: 'string', array: true, describe: 'vector files or folders (default: the built-in set)' })
     .option('fail-nth', { type: 'string', describe: 'fail the Nth allocation in every case, or "all" to sweep every allocation' })

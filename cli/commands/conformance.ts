@@ -1,40 +1,47 @@
-// famfs-harness conformance [--format pretty|ktap|junit|json] [--filter GLOB] [--vectors PATH...] [-o FILE]
+// famfs-harness conformance [--format pretty|ktap|junit|json|jsonl] [--filter GLOB]... [--list]
+//   [--vectors PATH...] [--baseline PREV.json] [--shard K/N] [-o FILE]
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { builtinVectorFiles, loadVectorFile, runVector, Vector, VectorFileError, VectorResult } from '../../checks/vectors';
-import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
-import { writeOut, UsageError, chalk } from '../io';
-
-function globToRe(glob: string): RegExp {
-  return new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-}
+import { builtinVectorFiles, loadVectorText, runVector, Vector, VectorFileError, VectorResult } from '../../checks/vectors';
+import { closingLine, diagnostics, exitCode, fromJsonText, headerComment, Indexed, ReportFileError, toJson, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
+import { caseFilter, inShard, parseShard, SelectError, Shard } from '../../checks/select';
+import { baselineLines, compareWithBaseline, isRegression } from '../../checks/baseline';
+import { writeOut, readInputFile, usageOn, UsageError, chalk, EXIT_FAIL, EXIT_OK } from '../io';
 
 function vectorFiles(paths: string[] | undefined): string[] {
   if (!paths || !paths.length) return builtinVectorFiles();
   return paths.flatMap((p) => {
-    if (!fs.existsSync(p)) throw new UsageError(`no such vector file or folder: ${p}`);
-    return fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(p, f)) : [p];
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (e) {
+      throw new UsageError(`cannot read vector file ${p}: ${(e as NodeJS.ErrnoException).code}`);
+    }
+    return st.isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(p, f)) : [p];
   });
 }
 
-export function runConformance(paths: string[] | undefined, filter: string | undefined): VectorResult[] {
-  const re = filter ? globToRe(filter) : null;
-  const results: VectorResult[] = [];
-  for (const file of vectorFiles(paths)) {
-    let vectors: Vector[];
-    try {
-      vectors = loadVectorFile(file);
-    } catch (e) {
-      if (e instanceof VectorFileError) throw new UsageError(e.message);
-      throw e;
-    }
-    for (const v of vectors) if (!re || re.test(v.id) || re.test(v.fn)) results.push(runVector(v, file));
-  }
-  return results;
+const loadVectors = (file: string): Vector[] =>
+  usageOn([VectorFileError], () => loadVectorText(readInputFile(file, { what: 'vector file' }).toString('utf8'), file));
+
+export interface Selected { vector: Vector; file: string; index: number }
+
+/** The cases a run takes, in run order, each with its position among all selected cases (for shards). */
+export function selectVectors(paths: string[] | undefined, filters: string | readonly string[] | undefined, shard: Shard | null = null): { cases: Selected[]; total: number } {
+  const globs = filters === undefined ? [] : typeof filters === 'string' ? [filters] : filters;
+  const take = usageOn([SelectError], () => caseFilter(globs));
+  const all = vectorFiles(paths).flatMap((file) => loadVectors(file).filter(take).map((vector) => ({ vector, file })));
+  return { cases: all.map((s, index) => ({ ...s, index })).filter((s) => inShard(s.index, shard)), total: all.length };
 }
 
-function pretty(results: VectorResult[]): string {
+const runSelected = (cases: Selected[]): Indexed[] => cases.map((s) => ({ ...runVector(s.vector, s.file), index: s.index }));
+
+export function runConformance(paths: string[] | undefined, filters?: string | readonly string[], shard: Shard | null = null): Indexed[] {
+  return runSelected(selectVectors(paths, filters, shard).cases);
+}
+
+export function pretty(results: VectorResult[]): string {
   const lines = [chalk.bold(headerComment())];
   for (const r of results) {
     const tag = { pass: chalk.green('PASS '), xfail: chalk.yellow('XFAIL'), fail: chalk.red('FAIL '), xpass: chalk.red('XPASS'), skip: chalk.gray('SKIP '), error: chalk.red('ERROR') }[r.status];
@@ -46,18 +53,43 @@ function pretty(results: VectorResult[]): string {
   return lines.join('\n') + '\n';
 }
 
+const readBaseline = (file: string): Indexed[] =>
+  usageOn([ReportFileError], () => fromJsonText(readInputFile(file, { what: 'baseline' }).toString('utf8'), file));
+
+export const FORMATS = ['pretty', 'ktap', 'junit', 'json', 'jsonl'] as const;
+
 export function register(y: Argv): Argv {
   return y.command('conformance', 'run the test vectors against the port', (a) => a
-    .option('format', { choices: ['pretty', 'ktap', 'junit', 'json'] as const, default: 'pretty' as const })
-    .option('filter', { type: 'string', describe: 'glob over vector ids or C function names' })
+    .option('format', { choices: FORMATS, default: 'pretty' as const, describe: 'pretty (for people); ktap (kunit.py parse reads it); junit (Jenkins xunit junit-10.xsd); json (one document); jsonl (one object per case, then a totals line)' })
+    .option('filter', { type: 'string', array: true, describe: 'run only matching cases; repeatable (any match counts). Globs with *, ? and {a,b} over a case id or a C function name, or SUITE.CASE for both' })
+    .option('list', { type: 'boolean', describe: 'print the selected cases, one SUITE.CASE per line, without running them' })
     .option('vectors', { type: 'string', array: true, describe: 'vector files or folders (default: the built-in set)' })
-    .option('o', { alias: 'output', type: 'string', describe: 'write the report here' }),
+    .option('baseline', { type: 'string', describe: 'a previous run\'s --format json (or jsonl) report: list new failures, fixed cases and XFAIL->XPASS; exit 1 only on a regression' })
+    .option('shard', { type: 'string', describe: 'run shard K of N (K/N, 1-based): a deterministic round-robin split of the selected cases; join the shards\' --format json with `report merge`' })
+    .option('o', { alias: 'output', type: 'string', describe: 'write the report to this file instead of stdout' }),
   (argv) => {
-    const results = runConformance(argv.vectors as string[] | undefined, argv.filter);
-    if (!results.length) throw new UsageError(`no vector matches ${argv.filter ?? ''}`);
-    const fmt = { pretty, ktap: toKtap, junit: toJunit, json: toJsonLines }[argv.format];
-    writeOut(fmt(results), argv.o);
-    if (argv.o) console.log(closingLine(totals(results)));
-    process.exitCode = exitCode(totals(results));
+    const shard = argv.shard === undefined ? null : usageOn([SelectError], () => parseShard(argv.shard as string));
+    if (argv.list) {
+      const sel = selectVectors(argv.vectors as string[] | undefined, argv.filter, shard).cases;
+      writeOut(sel.map((s) => `${s.vector.fn}.${s.vector.id}\n`).join(''), argv.o);
+      process.exitCode = EXIT_OK;
+      return;
+    }
+    const baseline = argv.baseline === undefined ? null : readBaseline(argv.baseline);
+    const { cases, total } = selectVectors(argv.vectors as string[] | undefined, argv.filter, shard);
+    const results = runSelected(cases);
+    if (!results.length) throw new UsageError(`no vector matches ${(argv.filter ?? []).join(' ')}`);
+    const render = { pretty, ktap: toKtap, junit: toJunit, json: (r: Indexed[]) => toJson(r, shard && { ...shard, cases: total }), jsonl: toJsonLines }[argv.format];
+    writeOut(render(results), argv.o);
+    // the report itself stays pure; people and CI read the counts on stderr
+    if (argv.format !== 'pretty' || argv.o) process.stderr.write(closingLine(totals(results)) + '\n');
+    if (!baseline) { process.exitCode = exitCode(totals(results)); return; }
+    const diff = compareWithBaseline(baseline.map(outcome), results.map(outcome));
+    const lines = baselineLines(diff, argv.baseline as string);
+    if (argv.format === 'pretty' && !argv.o) process.stdout.write(lines.join('\n') + '\n');
+    else process.stderr.write(lines.join('\n') + '\n');
+    process.exitCode = isRegression(diff) ? EXIT_FAIL : EXIT_OK;
   });
 }
+
+const outcome = (r: VectorResult) => ({ fn: r.vector.fn, id: r.vector.id, status: r.status, why: r.why });

@@ -6,7 +6,7 @@ import { jsonLine, parseIntArg, UsageError, EXIT_FAIL, EXIT_OK, chalk, withStore
 
 export function register(y: Argv): Argv {
   return y.command('dax <action>', 'inspect and test dax devices and files through the mmap addon', (a) => a
-    .command('info <path>', 'kind, major:minor, size and align of a devdax device or file', (b) => b.positional('path', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }),
+    .command('info <path>', 'kind, major:minor, size and align of a devdax device or file', (b) => b.positional('path', { type: 'string', demandOption: true, describe: 'a devdax device (/dev/daxX.Y) or a file' }).option('json', { type: 'boolean', describe: 'one JSON object per line instead of text' }),
       (argv) => {
         const i = withStores(() => deviceInfo(argv.path as string));
         const out = { ...i, size: i.size.toString(), align: i.align.toString(), backend: addonStatus() };
@@ -15,9 +15,9 @@ export function register(y: Argv): Argv {
         process.exitCode = EXIT_OK;
       })
     .command('selftest <path>', 'write a pattern through the mapping, read it back through the file, report bandwidth', (b) => b
-      .positional('path', { type: 'string', demandOption: true })
-      .option('length', { type: 'string', default: '0x4000000' })
-      .option('json', { type: 'boolean' }),
+      .positional('path', { type: 'string', demandOption: true, describe: 'a devdax device or a file to map and overwrite' })
+      .option('length', { type: 'string', default: '0x4000000', describe: 'bytes to write through the mapping (clipped to the device)' })
+      .option('json', { type: 'boolean', describe: 'one JSON object per line instead of text' }),
     (argv) => {
       const p = argv.path as string;
       if (!loadAddon()) throw new UsageError(addonStatus());

@@ -3,10 +3,11 @@ import * as path from 'path';
 import type { Argv } from 'yargs';
 import { encodeFmap, FmapSpec, SpecError, bytesToHex, hexToBytes } from '../../uapi/fmap_codec';
 import { decodeFmapPayload, resolveFmapPayload } from '../../sim/fmap_tools';
-import { readFileOrFail, readJsonOrFail, writeOut, jsonLine, parseIntArg, UsageError, chalk, EXIT_FAIL, EXIT_OK, DAX_OPTION, withStores } from '../io';
+import { readInputFile, readJsonOrFail, PAYLOAD_INPUT_MAX, writeOut, jsonLine, parseIntArg, UsageError, chalk, EXIT_FAIL, EXIT_OK, DAX_OPTION, withStores } from '../io';
 
 function payloadFromFile(file: string, hex: boolean): Uint8Array {
-  const raw = readFileOrFail(file);
+  // hex text: two digits a byte plus separators
+  const raw = readInputFile(file, { what: 'payload', maxBytes: hex ? 4 * PAYLOAD_INPUT_MAX : PAYLOAD_INPUT_MAX });
   if (!hex) return new Uint8Array(raw);
   try {
     return hexToBytes(raw.toString('utf8'), file);
@@ -18,12 +19,12 @@ function payloadFromFile(file: string, hex: boolean): Uint8Array {
 export function register(y: Argv): Argv {
   return y.command('fmap <action>', 'build, decode and resolve GET_FMAP reply payloads', (a) => a
     .command('encode <spec>', 'build a GET_FMAP payload from a JSON spec', (b) => b
-      .positional('spec', { type: 'string', demandOption: true })
+      .positional('spec', { type: 'string', demandOption: true, describe: 'a JSON fmap spec (see Documentation)' })
       .option('o', { alias: 'output', type: 'string', describe: 'write the binary payload here (default: hex on stdout)' }),
     (argv) => {
       let bytes: Uint8Array;
       try {
-        bytes = encodeFmap(readJsonOrFail(argv.spec as string) as FmapSpec);
+        bytes = encodeFmap(readJsonOrFail(argv.spec as string, 'spec') as FmapSpec);
       } catch (e) {
         if (e instanceof SpecError) throw new UsageError(`${argv.spec}: ${e.message}`);
         throw e;
@@ -33,9 +34,9 @@ export function register(y: Argv): Argv {
       process.exitCode = EXIT_OK;
     })
     .command('decode <files..>', 'run payloads through the ported famfs_fuse_meta_alloc', (b) => b
-      .positional('files', { type: 'string', array: true, demandOption: true })
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'binary GET_FMAP payloads (or hex text with --hex)' })
       .option('hex', { type: 'boolean', describe: 'the files hold hex text, not binary' })
-      .option('json', { type: 'boolean' }),
+      .option('json', { type: 'boolean', describe: 'one JSON object per line instead of text' }),
     (argv) => {
       let rejected = 0;
       for (const file of argv.files as string[]) {
@@ -52,12 +53,12 @@ export function register(y: Argv): Argv {
       process.exitCode = rejected ? EXIT_FAIL : EXIT_OK;
     })
     .command('resolve <file>', 'resolve a file offset through famfs_fuse_iomap_begin', (b) => b
-      .positional('file', { type: 'string', demandOption: true })
-      .option('offset', { type: 'string', demandOption: true })
-      .option('length', { type: 'string', default: '4096' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'a payload (binary, or hex with --hex) or a .json fmap spec' })
+      .option('offset', { type: 'string', demandOption: true, describe: 'file offset to resolve (decimal or 0x hex)' })
+      .option('length', { type: 'string', default: '4096', describe: 'bytes wanted from the offset (decimal or 0x hex)' })
       .option('hex', { type: 'boolean', describe: 'the file holds hex text' })
       .option('dax', DAX_OPTION)
-      .option('json', { type: 'boolean' }),
+      .option('json', { type: 'boolean', describe: 'one JSON object per line instead of text' }),
     (argv) => {
       const payload = path.extname(argv.file as string) === '.json' ? encodeSpecFile(argv.file as string) : payloadFromFile(argv.file as string, !!argv.hex);
       const r = withStores(() => resolveFmapPayload(payload, parseIntArg(argv.offset, '--offset'), parseIntArg(argv.length, '--length'), (argv.dax as string[]) ?? []));
@@ -71,7 +72,7 @@ export function register(y: Argv): Argv {
 
 function encodeSpecFile(file: string): Uint8Array {
   try {
-    return encodeFmap(readJsonOrFail(file) as FmapSpec);
+    return encodeFmap(readJsonOrFail(file, 'spec') as FmapSpec);
   } catch (e) {
     if (e instanceof SpecError) throw new UsageError(`${file}: ${e.message}`);
     throw e;

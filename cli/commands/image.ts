@@ -16,7 +16,11 @@ import { decodeFmapPayload } from '../../sim/fmap_tools';
 import { errnoName } from '../../kernel/lib/errno';
 import { DaxError } from '../../addon/index';
 import { startServer, finishServer, SERVER_CMD_OPTION, SERVER_TIMEOUT_OPTION } from './sim';
-import { jsonLine, parseSize, readFileOrFail, writeOut, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK } from '../io';
+import { jsonLine, parseSize, readInputFile, LARGEST_INPUT, writeOut, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK } from '../io';
+
+const IMG_ARG = { type: 'string', demandOption: true, describe: 'the image: a file or a devdax device' } as const;
+const PATH_ARG = { type: 'string', demandOption: true, describe: 'a path inside the image' } as const;
+const JSON_ARG = { type: 'boolean', describe: 'one JSON object per line instead of text' } as const;
 
 /** The image's store: a devdax char device, or a file (mmap'd through the addon where built). */
 function openImage(img: string): DaxStore {
@@ -65,10 +69,10 @@ function out(json: boolean | undefined, obj: unknown, human: string): void {
 export function register(y: Argv): Argv {
   return y.command('image <action>', 'read, write, check and serve famfs file-system images', (a) => a
     .command('mkfs <img>', 'write a superblock and an empty log (creates a sparse file if needed)', (b) => b
-      .positional('img', { type: 'string', demandOption: true })
+      .positional('img', IMG_ARG)
       .option('size', { type: 'string', default: '4G', describe: 'size of a new image file' })
-      .option('loglen', { type: 'string', default: '8M' })
-      .option('force', { type: 'boolean', alias: 'f' })
+      .option('loglen', { type: 'string', default: '8M', describe: 'size of the metadata log' })
+      .option('force', { type: 'boolean', alias: 'f', describe: 'write over an existing valid superblock' })
       .option('kill', { type: 'boolean', alias: 'k', describe: 'with --force: zero the superblock magic' })
       .option('device', { type: 'string', default: '/dev/dax0.0', describe: 'daxdev path recorded in the superblock' })
       .option('small', { type: 'boolean', describe: 'allow images under 4 GiB' }),
@@ -88,15 +92,15 @@ export function register(y: Argv): Argv {
       const h = new FamfsImage(store).logHeader();
       console.log(`${img}: famfs on ${store.size} bytes, log of ${h.famfs_log_len} bytes (${h.famfs_log_last_index + 1n} entries)`);
     })
-    .command('mkdir <img> <path>', 'log a directory', (b) => b.positional('img', { type: 'string', demandOption: true }).positional('path', { type: 'string', demandOption: true })
-      .option('p', { alias: 'parents', type: 'boolean' }).option('mode', { type: 'string', default: '755' }),
+    .command('mkdir <img> <path>', 'log a directory', (b) => b.positional('img', IMG_ARG).positional('path', PATH_ARG)
+      .option('p', { alias: 'parents', type: 'boolean', describe: 'create missing parent directories too' }).option('mode', { type: 'string', default: '755', describe: 'octal mode' }),
     (argv) => {
       const n = imageOp(() => new FamfsWriter(openImage(argv.img as string)).mkdir(argv.path as string, { parents: argv.p, mode: parseInt(argv.mode, 8) }));
       console.log(`${argv.path}: ${n} director${n === 1 ? 'y' : 'ies'} logged`);
     })
-    .command('creat <img> <path>', 'allocate and log a file (optionally filled with seeded data)', (b) => interleaveOpts(b.positional('img', { type: 'string', demandOption: true }).positional('path', { type: 'string', demandOption: true })
-      .option('size', { type: 'string', demandOption: true, alias: 's' }).option('seed', { type: 'number', alias: 'S', describe: 'fill with seeded data through the simulated kernel' })
-      .option('mode', { type: 'string', default: '644' })),
+    .command('creat <img> <path>', 'allocate and log a file (optionally filled with seeded data)', (b) => interleaveOpts(b.positional('img', IMG_ARG).positional('path', PATH_ARG)
+      .option('size', { type: 'string', demandOption: true, alias: 's', describe: 'file size (e.g. 4096, 0x200000, 8M)' }).option('seed', { type: 'number', alias: 'S', describe: 'fill with seeded data through the simulated kernel' })
+      .option('mode', { type: 'string', default: '644', describe: 'octal mode' })),
     (argv) => {
       const store = openImage(argv.img as string);
       const size = parseSize(argv.size, '--size');
@@ -104,22 +108,22 @@ export function register(y: Argv): Argv {
       if (argv.seed !== undefined) fillThroughKernel(store, f.relpath, pattern(Number(size), Number(argv.seed)));
       console.log(`${f.relpath}: ${size} bytes, ${f.interleave ? `${f.interleave.nstrips} strips of ${f.interleave.strips[0].len}` : `extent at 0x${f.extents[0].offset.toString(16)}`}`);
     })
-    .command('cp <img> <src> <dest>', 'allocate, log and copy a host file in (data through the simulated kernel)', (b) => interleaveOpts(b.positional('img', { type: 'string', demandOption: true }).positional('src', { type: 'string', demandOption: true }).positional('dest', { type: 'string', demandOption: true })),
+    .command('cp <img> <src> <dest>', 'allocate, log and copy a host file in (data through the simulated kernel)', (b) => interleaveOpts(b.positional('img', IMG_ARG).positional('src', { type: 'string', demandOption: true, describe: 'the host file to copy in' }).positional('dest', { type: 'string', demandOption: true, describe: 'its path inside the image' })),
       (argv) => {
-        const data = new Uint8Array(readFileOrFail(argv.src as string));
+        const data = new Uint8Array(readInputFile(argv.src as string, { what: 'source file', maxBytes: LARGEST_INPUT }));
         const store = openImage(argv.img as string);
         const f = imageOp(() => new FamfsWriter(store).creat(argv.dest as string, BigInt(data.length), { interleave: interleaveOf(argv as { N?: number; B?: number; C?: string }), allocSeed: argv['alloc-seed'] as number, mockStripe: argv['mock-stripe'] as boolean | undefined }));
         fillThroughKernel(store, f.relpath, data);
         console.log(`${argv.src} -> ${f.relpath}: ${data.length} bytes`);
       })
-    .command('ls <img>', 'the files and directories the log plays into', (b) => b.positional('img', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }), (argv) => {
+    .command('ls <img>', 'the files and directories the log plays into', (b) => b.positional('img', IMG_ARG).option('json', JSON_ARG), (argv) => {
       const { entries } = imageOp(() => new FamfsImage(openImage(argv.img as string)).readLog());
       for (const [p, n] of [...logplay(entries).tree].sort(([x], [y]) => x.localeCompare(y))) {
         const size = n.file?.size ?? 0n;
         out(argv.json, { path: p, kind: n.kind, mode: n.mode.toString(8), size: size.toString() }, `${n.kind === 'dir' ? 'd' : '-'}${n.mode.toString(8).padStart(4, '0')} ${String(size).padStart(14)} ${p}`);
       }
     })
-    .command('stat <img> <path>', 'one file or directory', (b) => b.positional('img', { type: 'string', demandOption: true }).positional('path', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }), (argv) => {
+    .command('stat <img> <path>', 'one file or directory', (b) => b.positional('img', IMG_ARG).positional('path', PATH_ARG).option('json', JSON_ARG), (argv) => {
       const n = lookup(argv.img as string, argv.path as string);
       const f = n.file;
       const o = { path: argv.path, kind: n.kind, mode: n.mode.toString(8), uid: n.uid, gid: n.gid, size: f?.size.toString() ?? null, log_index: f?.index ?? null,
@@ -127,7 +131,7 @@ export function register(y: Argv): Argv {
         nstrips: f?.interleave?.nstrips.toString() ?? null, chunk_size: f?.interleave?.chunk_size.toString() ?? null };
       out(argv.json, o, `${o.path}: ${o.kind} mode ${o.mode} size ${o.size ?? '-'}${o.ext_type ? ` ${o.ext_type}${o.nstrips ? ` (${o.nstrips} strips, chunk ${o.chunk_size})` : ''}` : ''}\n${o.extents.map((e, i) => `  ${i}: dev ${e.devindex} offset ${e.offset} len ${e.len}`).join('\n')}`);
     })
-    .command('fmap <img> <path>', 'the GET_FMAP reply the server sends for a file, and what the kernel port makes of it', (b) => b.positional('img', { type: 'string', demandOption: true }).positional('path', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }), (argv) => {
+    .command('fmap <img> <path>', 'the GET_FMAP reply the server sends for a file, and what the kernel port makes of it', (b) => b.positional('img', IMG_ARG).positional('path', PATH_ARG).option('json', JSON_ARG), (argv) => {
       const n = lookup(argv.img as string, argv.path as string);
       if (!n.file) throw new CheckFailed(`${argv.path} is a directory (GET_FMAP: -ENOENT)`);
       const payload = encodeFmap(fmapSpecOf(n.file));
@@ -135,7 +139,7 @@ export function register(y: Argv): Argv {
       out(argv.json, { path: argv.path, payload: bytesToHex(payload), kernel: parsed }, `${bytesToHex(payload)}\n${parsed.ok ? `kernel: accepted, ${parsed.meta.extents.join('; ')}` : `kernel: -${parsed.errno}: ${parsed.reason}`}`);
       process.exitCode = parsed.ok ? EXIT_OK : EXIT_FAIL;
     })
-    .command('fsck <img>', 'validate superblock and log, rebuild the allocation bitmap, count collisions', (b) => b.positional('img', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }), (argv) => {
+    .command('fsck <img>', 'validate superblock and log, rebuild the allocation bitmap, count collisions', (b) => b.positional('img', IMG_ARG).option('json', JSON_ARG), (argv) => {
       const r = fsck(new FamfsImage(openImage(argv.img as string)));
       if (argv.json) process.stdout.write(jsonLine(r) + '\n');
       else {
@@ -148,7 +152,7 @@ export function register(y: Argv): Argv {
       }
       process.exitCode = r.ok ? EXIT_OK : EXIT_FAIL;
     })
-    .command('cat <img> <path>', 'read a file through the simulated kernel (server -> GET_FMAP -> iomap -> dax store)', (b) => b.positional('img', { type: 'string', demandOption: true }).positional('path', { type: 'string', demandOption: true }).option('o', { alias: 'output', type: 'string' })
+    .command('cat <img> <path>', 'read a file through the simulated kernel (server -> GET_FMAP -> iomap -> dax store)', (b) => b.positional('img', IMG_ARG).positional('path', PATH_ARG).option('o', { alias: 'output', type: 'string', describe: 'write the file\'s bytes here instead of stdout' })
       .option('server-cmd', SERVER_CMD_OPTION).option('server-timeout', SERVER_TIMEOUT_OPTION), (argv) => {
       const store = openImage(argv.img as string);
       imageOp(() => new FamfsImage(store).checkSuper());

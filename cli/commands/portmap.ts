@@ -22,9 +22,9 @@ export function register(y: Argv): Argv {
     if (argv['ported-c'] !== undefined && argv['c-source'] === undefined) throw new UsageError('--ported-c needs --c-source (the famfs.c to compare with it)');
     const vectors = builtinVectorFiles().flatMap((f) => loadVectorFile(f));
     const cFile = argv['c-source'];
-    const cSource = cFile !== undefined ? readFileOrFail(cFile).toString('utf8') : undefined;
+    const cSource = cFile !== undefined ? readFileOrFail(cFile, 'C source').toString('utf8') : undefined;
     const rows = buildPortMap(vectors, cSource);
-    const drift = cSource !== undefined ? portMapDrift(cSource, argv['ported-c'] !== undefined ? readFileOrFail(argv['ported-c']).toString('utf8') : undefined) : null;
+    const drift = cSource !== undefined ? portMapDrift(cSource, argv['ported-c'] !== undefined ? readFileOrFail(argv['ported-c'], 'C source').toString('utf8') : undefined) : null;
     if (argv.json) {
       for (const r of rows) process.stdout.write(jsonLine(r) + '\n');
       if (drift && (argv.strict || argv['ported-c'] !== undefined)) process.stdout.write(jsonLine({ drift }) + '\n');

@@ -8,7 +8,7 @@ import { readFileOrFail, jsonLine, UsageError, chalk, EXIT_OK } from '../io';
 
 /** Read an mbox / patch / diff through the mail reader and analyse it; no patch is a usage error. */
 export function readSeries(file: string): SeriesReport {
-  const report = analyzeSeries(readMail(readFileOrFail(file)));
+  const report = analyzeSeries(readMail(readFileOrFail(file, 'mbox')));
   if (!report.patches.length) {
     const why = report.skipped.length ? ` (${report.skipped.map((s) => s.reason).join(', ')})` : '';
     throw new UsageError(`${file}: no patch found${why}; expected an mbox, a git format-patch file or a diff`);

@@ -1,6 +1,6 @@
 // famfs-harness sim run SCENARIO.json [--trace] [--hex] [--json] [--server-cmd 'PROGRAM ARGS /dev/fd/3']
 import type { Argv } from 'yargs';
-import { runScenario, Scenario, ScenarioError, describe } from '../../sim/scenario';
+import { runScenario, validateScenario, ScenarioError, describe } from '../../sim/scenario';
 import { formatTrace } from '../../sim/trace';
 import { SpecError } from '../../uapi/fmap_codec';
 import { readJsonOrFail, jsonLine, UsageError, chalk, EXIT_FAIL, EXIT_OK, DAX_OPTION, withStores } from '../io';
@@ -46,18 +46,19 @@ export function finishServer(srv: ExternalServer, how: 'text' | 'json' | 'quiet'
 export function register(y: Argv): Argv {
   return y.command('sim <action>', 'run simulated famfs-in-fuse scenarios', (a) => a
     .command('run <scenario>', 'run a scripted scenario, printing every FUSE message and result', (b) => b
-      .positional('scenario', { type: 'string', demandOption: true })
+      .positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario JSON file (world + steps; see Documentation/scenarios/)' })
       .option('trace', { type: 'boolean', describe: 'print every FUSE message' })
       .option('hex', { type: 'boolean', describe: 'with --trace: hex dumps of the messages' })
       .option('dax', DAX_OPTION)
       .option('server-cmd', SERVER_CMD_OPTION)
       .option('server-timeout', SERVER_TIMEOUT_OPTION)
-      .option('json', { type: 'boolean' }),
+      .option('json', { type: 'boolean', describe: 'one JSON object per line instead of text' }),
     (argv) => {
-      const sc = readJsonOrFail(argv.scenario as string) as Scenario;
+      const sc = readJsonOrFail(argv.scenario as string, 'scenario');
       let rep;
       const srv = startServer(argv['server-cmd'], argv['server-timeout']);
       try {
+        validateScenario(sc);
         const dax = (argv.dax as string[]) ?? [];
         rep = withStores(() => runScenario(dax.length ? { ...sc, world: withDaxStores(sc.world ?? {}, dax) } : sc, undefined, { peer: srv ?? undefined }));
         if (srv && rep.world.mnt.mounted) rep.world.mnt.umount(); // DESTROY, as at the end of a real session
