@@ -728,7 +728,7 @@ function __famfs_fuse_filemap_fault(vmf: vm_fault<inode>, pe_size: number, write
     ino.i_mtime++;
   }
 
-  let ret = dax_iomap_fault(vmf, pe_size, write_fault, famfs_iomap_ops);
+  let ret = dax_iomap_fault(vmf, pe_size, famfs_iomap_ops);
   if (ret & VM_FAULT_NEEDDSYNC) ret &= ~VM_FAULT_NEEDDSYNC; // dax_finish_sync_fault: no MAP_SYNC in the model
 
   // if (write_fault) sb_end_pagefault(inode->i_sb);
