@@ -234,29 +234,25 @@ class Mapping : public Napi::ObjectWrap<Mapping> {
     return env.Undefined();
   }
 
-  // read(offset, dst): copy mapping bytes [offset, offset+dst.length) into dst
-  Napi::Value Read(const Napi::CallbackInfo &info) {
-    size_t n;
-    uint8_t *user;
-    char *at = Range(info, "read", &n, &user);
-    if (!at) return info.Env().Undefined();
-    if (const char *fault = GuardedCopy(user, at, n, at, at + n)) return BusError(info.Env(), "read", fault);
-    return info.Env().Undefined();
-  }
-
-  // write(offset, src): copy src into the mapping at offset (refused on a read-only mapping)
-  Napi::Value Write(const Napi::CallbackInfo &info) {
-    if (!Dead() && !writable_) {
-      PlainError(info.Env(), "EACCES", EACCES, "write: the mapping is read-only (mapped with {write:false})").ThrowAsJavaScriptException();
-      return info.Env().Undefined();
+  // read(offset, dst) copies mapping bytes into dst; write(offset, src)
+  // copies src into the mapping (refused on a read-only mapping).
+  Napi::Value Copy(const Napi::CallbackInfo &info, bool into_mapping) {
+    Napi::Env env = info.Env();
+    const char *what = into_mapping ? "write" : "read";
+    if (into_mapping && !Dead() && !writable_) {
+      PlainError(env, "EACCES", EACCES, "write: the mapping is read-only (mapped with {write:false})").ThrowAsJavaScriptException();
+      return env.Undefined();
     }
     size_t n;
     uint8_t *user;
-    char *at = Range(info, "write", &n, &user);
-    if (!at) return info.Env().Undefined();
-    if (const char *fault = GuardedCopy(at, user, n, at, at + n)) return BusError(info.Env(), "write", fault);
-    return info.Env().Undefined();
+    char *at = Range(info, what, &n, &user);
+    if (!at) return env.Undefined();
+    const char *fault = into_mapping ? GuardedCopy(at, user, n, at, at + n) : GuardedCopy(user, at, n, at, at + n);
+    if (fault) return BusError(env, what, fault);
+    return env.Undefined();
   }
+  Napi::Value Read(const Napi::CallbackInfo &info) { return Copy(info, false); }
+  Napi::Value Write(const Napi::CallbackInfo &info) { return Copy(info, true); }
 
   Napi::Value Close(const Napi::CallbackInfo &info) {
     Unmap();
