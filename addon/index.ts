@@ -112,11 +112,11 @@ export function mapRegion(p: string, offset: bigint, length: bigint, opts: { wri
   const native = loadAddon();
   if (!native) throw new DaxError('ENOSYS', -38, addonStatus());
   const info = deviceInfo(p);
+  if (info.kind === 'file' && info.size === 0n) throw new DaxError('EINVAL', -22, `${p}: the file is empty (0 bytes): nothing to map`);
   if (length <= 0n) throw new DaxError('EINVAL', -22, `${p}: length must be > 0`);
   if (offset % info.align !== 0n || (info.devdax && length % info.align !== 0n)) {
     throw new DaxError('EINVAL', -22, `${p}: offset and length must be multiples of ${info.align} (${info.devdax ? 'devdax align' : 'page size'})`);
   }
-  if (info.kind === 'file' && info.size === 0n) throw new DaxError('EINVAL', -22, `${p}: the file is empty (0 bytes): nothing to map`);
   // a devdax without sysfs reports size 0: the addon's mmap then decides
   if ((info.kind === 'file' || info.size > 0n) && offset + length > info.size) throw new DaxError('EINVAL', -22, `${p}: range ends at ${offset + length}, beyond the size ${info.size}`);
   if (offset + length > BigInt(Number.MAX_SAFE_INTEGER)) throw new DaxError('EINVAL', -22, `${p}: length too large`);
