@@ -10,6 +10,7 @@ import * as portmap from './commands/portmap';
 import * as dax from './commands/dax';
 import * as series from './commands/series';
 import * as image from './commands/image';
+import { DaxError } from '../addon/index';
 
 function fatal(msg: string, code = EXIT_USAGE): never {
   process.stderr.write(`famfs-harness: ${msg.split('\n')[0]}\n`);
@@ -26,6 +27,7 @@ export function main(argv = hideBin(process.argv)): void {
   } catch (e) {
     if (e instanceof UsageError) fatal(e.message);
     if (e instanceof CheckFailed) fatal(e.message, EXIT_FAIL);
+    if (e instanceof DaxError) fatal(e.message); // a device or image file failed under us (e.g. truncated)
     fatal(`internal error: ${(e as Error).message}`);
   }
 }

@@ -219,6 +219,24 @@ d('famfs_mmap addon', () => {
     expect(r.stderr).toMatch(want);
   });
 
+  test('image cp while the image file is truncated and regrown under it: an error line or success, never a signal', () => {
+    const img = scratch(shm, 0);
+    fs.rmSync(img);
+    expect(cli('image', 'mkfs', img, '--size', '8G').status).toBe(0);
+    const src = scratch(shm, 0);
+    fs.writeFileSync(src, new Uint8Array(96 << 20).fill(0x78));
+    const flipper = `const fs = require('fs'), p = process.argv[1]; const t0 = Date.now(); while (Date.now() - t0 < 20000) { fs.truncateSync(p, 4 << 20); fs.truncateSync(p, 8 * 1024 ** 3); }`;
+    const outcomes = new Set<number>();
+    for (let k = 0; k < 3; k++) {
+      const r = spawnSync('sh', ['-c', `"$0" -e "$1" "$2" & F=$!; "$0" "$3" image cp "$2" "$4" f${k}; S=$?; kill $F; exit $S`, process.execPath, flipper, img, BIN, src], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+      expect({ signal: r.signal, internal: /internal error/.test(r.stderr) }).toEqual({ signal: null, internal: false });
+      expect([0, 1, 2]).toContain(r.status); // 128+N would be a signal inside sh
+      expect(r.stderr.trim().split('\n').filter(Boolean).length).toBeLessThanOrEqual(1);
+      outcomes.add(r.status as number);
+    }
+    expect(outcomes.has(2)).toBe(true); // the flipping size was seen: truncated / bus error / beyond the size
+  });
+
   test('a normal file: verified, exit 0', () => {
     const r = cli('dax', 'selftest', scratch(shm, 3 << 20), '--json');
     expect({ signal: r.signal, status: r.status, stderr: r.stderr }).toEqual({ signal: null, status: 0, stderr: '' });
