@@ -3,10 +3,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/**
+ * A mapping owned by the addon. Its bytes are reached only through read() and
+ * write(), which check bounds and the file's current size and turn a bus error
+ * into an exception: no JS view of the memory exists that could fault.
+ */
 export interface NativeMapping {
-  readonly buffer: ArrayBuffer;
   readonly length: number;
+  readonly writable: boolean;
   readonly closed: boolean;
+  /** copy mapping bytes [offset, offset+dst.length) into dst */
+  read(offset: number, dst: Uint8Array): void;
+  /** copy src into the mapping at offset; refused (EACCES) on a read-only mapping */
+  write(offset: number, src: Uint8Array): void;
   close(): void;
   msync(): void;
 }
@@ -49,6 +58,13 @@ export function addonStatus(): string {
 export class DaxError extends Error {
   constructor(public readonly code: string, public readonly errno: number, msg: string) {
     super(msg);
+  }
+
+  /** An addon exception (message, .code, .errno) as a DaxError. */
+  static from(e: unknown): DaxError {
+    if (e instanceof DaxError) return e;
+    const err = e as Error & { code?: string; errno?: number };
+    return new DaxError(err.code ?? 'EIO', err.errno ?? -5, err.message);
   }
 }
 
@@ -96,16 +112,17 @@ export function mapRegion(p: string, offset: bigint, length: bigint, opts: { wri
   const native = loadAddon();
   if (!native) throw new DaxError('ENOSYS', -38, addonStatus());
   const info = deviceInfo(p);
+  if (info.kind === 'file' && info.size === 0n) throw new DaxError('EINVAL', -22, `${p}: the file is empty (0 bytes): nothing to map`);
   if (length <= 0n) throw new DaxError('EINVAL', -22, `${p}: length must be > 0`);
   if (offset % info.align !== 0n || (info.devdax && length % info.align !== 0n)) {
     throw new DaxError('EINVAL', -22, `${p}: offset and length must be multiples of ${info.align} (${info.devdax ? 'devdax align' : 'page size'})`);
   }
-  if (info.size && offset + length > info.size) throw new DaxError('EINVAL', -22, `${p}: range ends at ${offset + length}, beyond the size ${info.size}`);
-  if (length > BigInt(Number.MAX_SAFE_INTEGER)) throw new DaxError('EINVAL', -22, `${p}: length too large`);
+  // a devdax without sysfs reports size 0: the addon's mmap then decides
+  if ((info.kind === 'file' || info.size > 0n) && offset + length > info.size) throw new DaxError('EINVAL', -22, `${p}: range ends at ${offset + length}, beyond the size ${info.size}`);
+  if (offset + length > BigInt(Number.MAX_SAFE_INTEGER)) throw new DaxError('EINVAL', -22, `${p}: length too large`);
   try {
     return new native.Mapping(p, Number(offset), Number(length), opts);
   } catch (e) {
-    const err = e as Error & { code?: string; errno?: number };
-    throw new DaxError(err.code ?? 'EIO', err.errno ?? -5, err.message);
+    throw DaxError.from(e);
   }
 }

@@ -1,6 +1,6 @@
 // make fuzz: a long campaign (FUZZ_RUNS payloads, default 10^6).
-import { encodeFmap } from '../uapi/fmap_codec';
-import { fuzzPayload, fuzzImage } from './fuzzlib';
+import { bytesToHex, encodeFmap } from '../uapi/fmap_codec';
+import { fuzzPayload, fuzzImage, Progress } from './fuzzlib';
 
 const bases = [
   encodeFmap({ file_size: '0x500000', extents: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x1000000', se_len: '0x200000' }] }),
@@ -10,13 +10,18 @@ const runs = Number(process.env.FUZZ_RUNS ?? 1e6);
 const t0 = Date.now();
 let accepted = 0, bad = 0;
 const flaws: Record<string, number> = {};
+const progress = new Progress('fuzz', runs);
 for (let i = 0; i < runs; i++) {
   const o = fuzzPayload(bases[i % bases.length], i + 1);
   if (o.accepted) accepted++;
   if (o.flaw) flaws[o.flaw] = (flaws[o.flaw] ?? 0) + 1;
-  if (!o.ok) { bad++; console.log(`seed ${i + 1}: ${o.why}`); }
-  if (i && i % 100000 === 0) console.log(`${i} payloads, ${accepted} accepted, ${bad} bad, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (!o.ok) {
+    bad++;
+    console.log(`seed ${i + 1}: ${o.why}${o.payload ? ` payload ${bytesToHex(o.payload)} (a new failure class: make it a vector)` : ''}`);
+  }
+  if ((i & 255) === 0) progress.tick(i, () => `${accepted} accepted, flaws ${JSON.stringify(flaws)}, ${bad} bad`);
 }
+progress.done();
 console.log(`fuzz: ${runs} payloads, ${accepted} accepted, known flaws hit ${JSON.stringify(flaws)}, ${bad} failures, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const imageRuns = Math.max(100, Math.floor(runs / 1000));
 let imageBad = 0;

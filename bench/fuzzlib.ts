@@ -2,10 +2,10 @@
 // GET_FMAP payload, run it through the parser and (if accepted) through a
 // simulated open and resolution of offsets below file_size. A run is ok when
 // nothing escapes as a JS exception, every rejection is a kernel errno, and
-// every resolved address lies inside an extent/strip, or the case hits a known
-// v9 flaw (B-16 divide error, B-17 address past the strip).
+// every resolution [addr, addr+length) lies wholly inside one extent/strip, or
+// is explained by the exact known flaw it hits (sim/fmap_oracle.ts: B-17 strip
+// overrun, EXT-LEN-SIGN signed ext_len wrap; B-16 is the divide error).
 import { famfs_fuse_meta_alloc, __famfs_meta_free, famfs_fuse_iomap_begin, meta_slot } from '../kernel/famfs';
-import { famfs_extent_type, famfs_file_meta } from '../kernel/famfs_kfmap';
 import { ERRNO } from '../kernel/lib/errno';
 import { slab } from '../kernel/lib/slab';
 import { iomap_zero } from '../kernel/lib/iomap';
@@ -18,8 +18,30 @@ import { mkfs, FamfsWriter } from '../sim/image/writer';
 import { FamfsImage, ImageError } from '../sim/image/image';
 import { fsck } from '../sim/image/fsck';
 import { mountImage, catFile } from '../sim/image/serve';
+import { judgeResolution } from '../sim/fmap_oracle';
 
 const ERRNOS = new Set(Object.values(ERRNO).map((v) => -v));
+
+/** Progress of a long campaign on stderr, at most one line per `everyMs`: done/total, rate, ETA, a note. */
+export class Progress {
+  private readonly t0 = Date.now();
+  private last = this.t0;
+  constructor(private readonly what: string, private readonly total: number, private readonly everyMs = 2000, private readonly out: (s: string) => void = (s) => process.stderr.write(s)) {}
+
+  tick(done: number, note: () => string): void {
+    const now = Date.now();
+    if (now - this.last < this.everyMs) return;
+    this.last = now;
+    const secs = (now - this.t0) / 1000;
+    const rate = done / secs;
+    const eta = rate > 0 ? (this.total - done) / rate : 0;
+    this.out(`${this.what}: ${done}/${this.total} (${((100 * done) / this.total).toFixed(1)}%), ${Math.round(rate)}/s, ${secs.toFixed(0)} s, ETA ${eta.toFixed(0)} s; ${note()}\n`);
+  }
+
+  done(): void {
+    if (this.last !== this.t0) this.out(`${this.what}: done in ${((Date.now() - this.t0) / 1000).toFixed(1)} s\n`);
+  }
+}
 
 export function rng(seed: number): () => number {
   let x = seed >>> 0 || 0x9e3779b9;
@@ -43,12 +65,15 @@ export function mutate(base: Uint8Array, seed: number): Uint8Array {
   return b;
 }
 
-function inside(meta: famfs_file_meta, addr: bigint, len: bigint): boolean {
-  const exts = meta.fm_extent_type === famfs_extent_type.INTERLEAVED_EXTENT ? (meta.ie ?? []).flatMap((ie) => ie.ie_strips ?? []) : meta.se ?? [];
-  return exts.some((e) => addr >= e.ext_offset && addr + len <= e.ext_offset + e.ext_len);
+export interface FuzzOutcome {
+  ok: boolean;
+  accepted: boolean;
+  /** the known flaw hit first (B-16, B-17, EXT-LEN-SIGN) */
+  flaw?: string;
+  why?: string;
+  /** the payload that hit an unexplained result, for a new vector */
+  payload?: Uint8Array;
 }
-
-export interface FuzzOutcome { ok: boolean; accepted: boolean; flaw?: string; why?: string }
 
 export function fuzzPayload(base: Uint8Array, seed: number): FuzzOutcome {
   const payload = mutate(base, seed);
@@ -82,7 +107,10 @@ export function fuzzPayload(base: Uint8Array, seed: number): FuzzOutcome {
       throw e;
     }
     if (res < 0) { if (!ERRNOS.has(res)) return { ok: false, accepted: true, why: `resolve ${res}` }; continue; }
-    if (!inside(m, map.addr, map.length > 0n ? 1n : 0n)) flaw = flaw ?? 'B-17';
+    const v = judgeResolution(m, off, map.addr, map.length);
+    if (v.inside) continue;
+    if (!v.flaw) return { ok: false, accepted: true, why: v.why, payload };
+    flaw = flaw ?? v.flaw;
   }
   w.mnt.umount();
   dmesg_take();

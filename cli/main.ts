@@ -12,6 +12,7 @@ import * as series from './commands/series';
 import * as image from './commands/image';
 import * as cdiff from './commands/cdiff';
 import * as report from './commands/report';
+import { DaxError } from '../addon/index';
 
 /** One line on stderr (yargs' multi-line messages joined), then exit. */
 function fatal(msg: string, code = EXIT_USAGE): never {
@@ -70,6 +71,7 @@ export function main(argv = hideBin(process.argv)): void {
   } catch (e) {
     if (e instanceof UsageError) fatal(e.message);
     if (e instanceof CheckFailed) fatal(e.message, EXIT_FAIL);
+    if (e instanceof DaxError) fatal(e.message); // a device or image file failed under us (e.g. truncated)
     fatal(`internal error: ${(e as Error).message}`);
   }
 }

@@ -6,7 +6,8 @@
 // wakes the server, which answers (or not) before the caller looks again.
 import { encodeStruct, encodeStructInto, decodeStruct } from '../uapi/layout';
 import { fuse_in_header, fuse_out_header } from '../uapi/fuse';
-import { EINVAL, EIO, ENOENT, ENOTCONN } from './lib/errno';
+import { ECONNREFUSED, EINVAL, EIO, ENOENT, ENOTCONN } from './lib/errno';
+import type { fuse_conn } from './fuse_i';
 import { pr_err } from './lib/printk';
 
 export interface fuse_arg {
@@ -24,6 +25,8 @@ export interface fuse_args {
   /** the last out arg may be shorter than its size; its length is returned */
   out_argvar?: boolean;
   noreply?: boolean;
+  /** allocated without fuse_get_req, so sent even after a failed INIT (INIT, DESTROY) */
+  force?: boolean;
 }
 
 export function FUSE_ARGS(): fuse_args {
@@ -65,10 +68,24 @@ export class fuse_iqueue {
   private processing = new Map<bigint, fuse_req>();
   /** Called when a request is queued: the server side runs here (sim/ sets it). */
   wake: (() => void) | null = null;
+  /** the connection this queue belongs to (fc->iq in the C); set by fuse_conn */
+  fc: Pick<fuse_conn, 'conn_error'> | null = null;
 
-  /** fuse_simple_request(): send, wait, return error / out size / 0. */
-  fuse_simple_request(args: fuse_args): number {
+  /** dev.c fuse_get_req (the checks after the INIT wait): 0 or -errno */
+  private fuse_get_req(): number {
     if (!this.connected) return -ENOTCONN;
+    if (this.fc?.conn_error) return -ECONNREFUSED;
+    return 0;
+  }
+
+  /** dev.c __fuse_simple_request(): send, wait, return error / out size / 0. */
+  fuse_simple_request(args: fuse_args): number {
+    if (!args.force) {
+      const err = this.fuse_get_req();
+      if (err) return err;
+    } else if (!this.connected) {
+      return -ENOTCONN; // fuse_dev_queue_req on a dead queue
+    }
     this.reqctr += FUSE_REQ_ID_STEP;
     const req: fuse_req = { unique: this.reqctr, args, bytes: this.encodeRequest(this.reqctr, args), sent: false, done: false, error: 0 };
     this.pending.push(req);

@@ -616,7 +616,7 @@ function famfs_interleave_fileofs_to_daxofs(ino: inode, map: iomap, file_offset:
 
       map.addr = u64(strip_dax_ofs + strip_offset);
       map.offset = file_offset;
-      map.length = min_t_loff(len, chunk_remainder);
+      map.length = u64(min_t_loff(len, chunk_remainder)); // iomap->length is u64
       map.dax_dev = dd.devp;
       map.type = IOMAP_MAPPED;
       map.flags = flags;
@@ -680,7 +680,7 @@ function famfs_fileofs_to_daxofs(ino: inode, map: iomap, file_offset: bigint, le
 
       map.addr = u64(dax_ext_offset + local_offset);
       map.offset = file_offset;
-      map.length = min_t_loff(len, ext_len_remainder);
+      map.length = u64(min_t_loff(len, ext_len_remainder)); // iomap->length is u64: a negative loff_t lands as 2^64 - n
       map.dax_dev = dd.devp;
       map.type = IOMAP_MAPPED;
       map.flags = flags;
@@ -728,7 +728,7 @@ function __famfs_fuse_filemap_fault(vmf: vm_fault<inode>, pe_size: number, write
     ino.i_mtime++;
   }
 
-  let ret = dax_iomap_fault(vmf, pe_size, write_fault, famfs_iomap_ops);
+  let ret = dax_iomap_fault(vmf, pe_size, famfs_iomap_ops);
   if (ret & VM_FAULT_NEEDDSYNC) ret &= ~VM_FAULT_NEEDDSYNC; // dax_finish_sync_fault: no MAP_SYNC in the model
 
   // if (write_fault) sb_end_pagefault(inode->i_sb);

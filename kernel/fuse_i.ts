@@ -30,6 +30,8 @@ export class fuse_conn {
   connected = true;
   conn_init = false;
   conn_error = false;
+  /** FUSE_DEV_IOC_SYNC_INIT was used on the device: mount(2) waits for INIT */
+  sync_init = false;
   minor = 0;
   max_write = 4096;
   /** the INIT flags the kernel sent (flags2 << 32 | flags) */
@@ -42,6 +44,7 @@ export class fuse_conn {
   count = 1;
   constructor(public readonly env: KernelEnv, public readonly iq: fuse_iqueue, cap_sys_rawio: boolean) {
     this.mount_cap_sys_rawio = cap_sys_rawio;
+    iq.fc = this;
   }
 }
 

@@ -10,6 +10,7 @@ import { bytesToHex } from '../uapi/fmap_codec';
 import { runScenario } from './scenario';
 import { DEFAULT_DEVICE } from './world';
 import { withDaxStores } from './mmap_store';
+import { judgeResolution, OutsideClass } from './fmap_oracle';
 
 export type Rejection = { ok: false; errno: string; code: number; reason: string };
 
@@ -65,7 +66,10 @@ function explain(m: famfs_file_meta, off: bigint): string {
   return 'beyond the interleaved extents';
 }
 
-export type ResolveResult = { ok: true; offset: string; daxdev: number; addr: string; length: string; hit: string } | (Rejection & { offset: string; stage: string });
+/** A resolution; `outside` says why it leaves every extent (and which known flaw explains it). */
+export type ResolveResult =
+  | { ok: true; offset: string; daxdev: number; addr: string; length: string; hit: string; outside?: { flaw: OutsideClass | null; why: string } }
+  | (Rejection & { offset: string; stage: string });
 
 export function resolveFmapPayload(payload: Uint8Array, offset: bigint, length: bigint, dax: string[] = []): ResolveResult {
   const rep = runScenario({
@@ -78,6 +82,10 @@ export function resolveFmapPayload(payload: Uint8Array, offset: bigint, length: 
   if (res.oops) return { ok: false, offset: offset.toString(), stage: 'iomap_begin', errno: 'OOPS', code: 0, reason: String(res.detail) };
   if (res.errno) return { ok: false, offset: offset.toString(), stage: 'iomap_begin', errno: String(res.errno), code: Number(res.code), reason: why };
   const ino = rep.world.mnt.lookup('/f');
-  const hit = typeof ino === 'number' || !ino.fi.famfs_meta ? '' : explain(ino.fi.famfs_meta, offset);
-  return { ok: true, offset: offset.toString(), daxdev: 0, addr: String(res.addr), length: String(res.length), hit };
+  const meta = typeof ino === 'number' ? null : ino.fi.famfs_meta;
+  const hit = meta ? explain(meta, offset) : '';
+  const r: ResolveResult = { ok: true, offset: offset.toString(), daxdev: 0, addr: String(res.addr), length: String(res.length), hit };
+  const v = meta ? judgeResolution(meta, offset, BigInt(String(res.addr)), BigInt(String(res.length)), length) : { inside: true as const };
+  if (!v.inside) r.outside = { flaw: v.flaw, why: v.why };
+  return r;
 }

@@ -1,39 +1,61 @@
-// A dax store whose bytes are a real shared mapping: /dev/daxX.Y or a file,
-// mmap'd through the addon. Also the selector behind --dax memory|file:PATH|devdax:PATH.
+// The mmap-backed dax store (real devdax or a file mapped through the addon),
+// and the selector behind --dax memory|file:PATH|devdax:PATH.
 import type { DaxStore } from '../kernel/lib/dax';
 import { mapRegion, NativeMapping, loadAddon, deviceInfo, DaxError } from '../addon/index';
 import { FileStore, MemoryStore } from './stores';
 import { parseU64 } from '../uapi/fmap_codec';
 import { DEFAULT_DEVICE, WorldSpec } from './world';
 
+/**
+ * A dax store whose bytes are a real shared mapping: /dev/daxX.Y or a file,
+ * mapped through the addon. Every access is a copy by the addon (bounds, the
+ * file's size and bus errors checked there), so a file truncated under the
+ * store or a poisoned page is a DaxError, never a signal. No zero-copy view.
+ */
 export class MmapStore implements DaxStore {
   readonly kind: string;
   readonly size: bigint;
   private mapping: NativeMapping;
-  private bytes: Uint8Array;
 
-  constructor(public readonly path: string, size?: bigint) {
+  constructor(public readonly path: string, size?: bigint, opts: { write?: boolean } = {}) {
     const info = deviceInfo(path);
     this.size = size ?? info.size;
     this.kind = info.devdax ? 'devdax' : 'mmap';
-    this.mapping = mapRegion(path, 0n, this.size);
-    this.bytes = new Uint8Array(this.mapping.buffer);
+    this.mapping = mapRegion(path, 0n, this.size, opts);
   }
 
   read(off: number, dst: Uint8Array): void {
-    dst.set(this.bytes.subarray(off, off + dst.length));
+    try {
+      this.mapping.read(off, dst);
+    } catch (e) {
+      throw this.failure(e);
+    }
   }
 
   write(off: number, src: Uint8Array): void {
-    this.bytes.set(src, off);
+    try {
+      this.mapping.write(off, src);
+    } catch (e) {
+      throw this.failure(e);
+    }
   }
 
-  view(off: number, len: number): Uint8Array {
-    return this.bytes.subarray(off, off + len);
+  /** data written through the mapping reaches the file (msync MS_SYNC) */
+  sync(): void {
+    try {
+      this.mapping.msync();
+    } catch (e) {
+      throw this.failure(e);
+    }
   }
 
   close(): void {
     this.mapping.close();
+  }
+
+  private failure(e: unknown): DaxError {
+    const d = DaxError.from(e);
+    return new DaxError(d.code, d.errno, `${this.path}: ${d.message}`);
   }
 }
 

@@ -24,6 +24,7 @@ function initReply(mnt: SimMount): { payload: Uint8Array; error?: string } | nul
 export function famfsModeReport(mnt: SimMount, mountResult: number): FamfsModeReport {
   const fc = mnt.fc;
   if (mountResult < 0) return { famfs: false, why: `INIT failed (${mountResult}): no mount` };
+  if (fc.conn_error) return { famfs: false, why: 'INIT failed: conn_error is set, every later request gets -ECONNREFUSED' };
   const reply = initReply(mnt);
   const full = new Uint8Array(fuse_init_out.size);
   if (reply) full.set(reply.payload.subarray(0, full.length));

@@ -10,7 +10,7 @@ import { fuse_file_mmap, fuse_file_read_iter, fuse_file_write_iter, fuse_open, f
 import { fuse_opcode, FUSE_ROOT_ID } from '../uapi/fuse';
 import { EBADF, EINVAL, EIO, ENOENT, ENOTCONN, ENOTDIR } from '../kernel/lib/errno';
 import { S_ISDIR } from '../kernel/lib/namei';
-import { file, FAULT_FLAG_WRITE, iov_iter_new, READ, vm_area_struct, vm_fault, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, vm_fault_name, VM_HUGEPAGE, VM_SHARED, WRITE } from '../kernel/lib/fs';
+import { file, FAULT_FLAG_WRITE, iov_iter_new, READ, vm_area_struct, vm_fault, VM_FAULT_DONE_COW, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, vm_fault_name, VM_HUGEPAGE, VM_SHARED, WRITE } from '../kernel/lib/fs';
 import { arch, PMD_ORDER } from '../kernel/lib/params';
 import { KernelOops } from '../kernel/lib/oops';
 import type { dax_device } from '../kernel/lib/dax';
@@ -22,15 +22,20 @@ export interface MountOptions {
   /** CAP_SYS_RAWIO of the mounting process (default true) */
   cap_sys_rawio?: boolean;
   config?: Partial<KernelConfig>;
+  /** the server used FUSE_DEV_IOC_SYNC_INIT: mount(2) waits for INIT and fails if it failed */
+  sync_init?: boolean;
 }
 
 /** What a mapped access (load/store through an mmap) ended in. */
 export type FaultOutcome = { ok: true; vm_fault: string; addr: bigint; len: bigint; order: number } | { ok: false; vm_fault: string; signal: 'SIGBUS'; code: 'BUS_ADRERR' | 'BUS_MCEERR_AR' };
 
+/** A page table entry: device memory (the dax pfn), or a private copy after copy-on-write. */
+type Pte = { anon?: undefined; addr: bigint; dev: dax_device; writable: boolean } | { anon: Uint8Array; writable: true };
+
 interface Mapping {
   vma: vm_area_struct<inode>;
-  /** file page index -> device byte address and writability */
-  pages: Map<bigint, { addr: bigint; dev: dax_device; writable: boolean }>;
+  /** file page index -> its page table entry */
+  pages: Map<bigint, Pte>;
 }
 
 export class SimMount {
@@ -49,6 +54,7 @@ export class SimMount {
   constructor(readonly machine: SimMachine, readonly server: FusePeer, opts: MountOptions = {}) {
     Object.assign(machine.config, opts.config ?? {});
     this.fc = new fuse_conn(machine.env(), this.iq, opts.cap_sys_rawio ?? true);
+    this.fc.sync_init = opts.sync_init ?? false;
     this.fm = new fuse_mount(this.fc);
     this.channel = new FuseChannel(this.iq, server);
     this.icache = new inode_cache(this.fc);
@@ -164,20 +170,27 @@ export class SimMount {
   /**
    * One page fault at file offset `pos` of a mapping, as the mm would raise it:
    * a PMD fault first when the vma allows huge pages (unless order is forced),
-   * then the PTE fallback.
+   * then the PTE fallback. A write fault on a private mapping takes the
+   * do_cow_fault path: the PTE fault gets a private page to fill (cow_page).
    */
   fault(id: number, pos: bigint, write: boolean, order?: number): FaultOutcome {
     const m = this.maps.get(id);
     if (!m || !m.vma.vm_ops) return { ok: false, vm_fault: 'SIGSEGV', signal: 'SIGBUS', code: 'BUS_ADRERR' };
     const ops = m.vma.vm_ops;
+    const cow = write && !(m.vma.vm_flags & VM_SHARED);
     const vmf: vm_fault<inode> = { vma: m.vma, pgoff: pos / arch.PAGE_SIZE, flags: write ? FAULT_FLAG_WRITE : 0 };
     const tryOrders = order !== undefined ? [order] : m.vma.vm_flags & VM_HUGEPAGE ? [PMD_ORDER(), 0] : [0];
     let ret = VM_FAULT_FALLBACK;
     let used = 0;
     for (const o of tryOrders) {
       used = o;
+      vmf.cow_page = cow && o === 0 ? new Uint8Array(Number(arch.PAGE_SIZE)) : undefined;
       ret = guard(() => (o === 0 ? ops.fault(vmf) : ops.huge_fault(vmf, o)), () => VM_FAULT_SIGBUS); // an oops kills the task
       if (!(ret & VM_FAULT_FALLBACK)) break;
+    }
+    if (ret & VM_FAULT_DONE_COW && vmf.cow_page) {
+      m.pages.set(vmf.pgoff, { anon: vmf.cow_page, writable: true }); // finish_fault: the private page, never the device
+      return { ok: true, vm_fault: vm_fault_name(ret), addr: vmf.mapped_addr ?? 0n, len: arch.PAGE_SIZE, order: used };
     }
     if (ret & VM_FAULT_NOPAGE && vmf.mapped_addr !== undefined && vmf.mapped_len !== undefined) {
       this.installPages(m, vmf, write);
@@ -205,26 +218,44 @@ export class SimMount {
       if (p < base || p >= base + m.vma.vm_len) return { ok: false, at: p, vm_fault: 'SIGSEGV', signal: 'SIGBUS', code: 'BUS_ADRERR' };
       const pg = p / arch.PAGE_SIZE;
       let pte = m.pages.get(pg);
-      if (pte && !pte.dev.alive) { m.pages.clear(); pte = undefined; } // unbind zaps the mappings
+      if (pte && !pte.anon && !pte.dev.alive) { m.pages.clear(); pte = undefined; } // unbind zaps the mappings
       if (!pte || (write && !pte.writable)) {
         faults++;
-        const r = pte ? this.mkwrite(m, pg) : this.fault(id, p, write);
+        const r = !pte ? this.fault(id, p, write) : m.vma.vm_flags & VM_SHARED ? this.mkwrite(m, pg) : this.wp_page_copy(m, pg, pte);
         if (!r.ok) return { ...r, at: p };
         pte = m.pages.get(pg);
         if (!pte) return { ok: false, at: p, vm_fault: 'SIGBUS', signal: 'SIGBUS', code: 'BUS_ADRERR' };
       }
       const inPage = Number(arch.PAGE_SIZE - (p % arch.PAGE_SIZE));
       const n = Math.min(inPage, buf.length - done);
-      const devoff = pte.addr + (p % arch.PAGE_SIZE);
-      if (pte.dev.poison.some(([s, e]) => devoff < e && devoff + BigInt(n) > s)) {
-        return { ok: false, at: p, vm_fault: 'HWPOISON', signal: 'SIGBUS', code: 'BUS_MCEERR_AR' };
-      }
       const chunk = buf.subarray(done, done + n);
-      if (write) pte.dev.store.write(Number(devoff), chunk);
-      else pte.dev.store.read(Number(devoff), chunk);
+      if (pte.anon) {
+        const at = Number(p % arch.PAGE_SIZE);
+        if (write) pte.anon.set(chunk, at);
+        else chunk.set(pte.anon.subarray(at, at + n));
+      } else {
+        const devoff = pte.addr + (p % arch.PAGE_SIZE);
+        if (poisoned(pte.dev, devoff, BigInt(n))) return { ok: false, at: p, vm_fault: 'HWPOISON', signal: 'SIGBUS', code: 'BUS_MCEERR_AR' };
+        if (write) pte.dev.store.write(Number(devoff), chunk);
+        else pte.dev.store.read(Number(devoff), chunk);
+      }
       done += n;
     }
     return { ok: true, faults };
+  }
+
+  /**
+   * mm/memory.c do_wp_page -> wp_page_copy: a store to a read-only device page
+   * of a private mapping copies the page; the file system is not called and
+   * the device is not written.
+   */
+  private wp_page_copy(m: Mapping, pg: bigint, pte: Pte): FaultOutcome {
+    if (pte.anon) return { ok: true, vm_fault: 'NOPAGE', addr: 0n, len: arch.PAGE_SIZE, order: 0 };
+    if (poisoned(pte.dev, pte.addr, arch.PAGE_SIZE)) return { ok: false, vm_fault: 'HWPOISON', signal: 'SIGBUS', code: 'BUS_MCEERR_AR' };
+    const page = new Uint8Array(Number(arch.PAGE_SIZE));
+    pte.dev.store.read(Number(pte.addr), page);
+    m.pages.set(pg, { anon: page, writable: true });
+    return { ok: true, vm_fault: 'DONE_COW', addr: pte.addr, len: arch.PAGE_SIZE, order: 0 };
   }
 
   private mkwrite(m: Mapping, pg: bigint): FaultOutcome {
@@ -244,6 +275,7 @@ export class SimMount {
     if (this.iq.connected) {
       const args = FUSE_ARGS();
       args.opcode = fuse_opcode.FUSE_DESTROY;
+      args.force = true; // fuse_send_destroy: sent even when INIT failed
       guard(() => this.iq.fuse_simple_request(args));
     }
     this.icache.evict_all();
@@ -278,4 +310,9 @@ export function takeOops(): KernelOops | null {
   const o = lastOops;
   lastOops = null;
   return o;
+}
+
+/** Does [off, off+len) of the device touch a poisoned range (a machine check on access)? */
+function poisoned(dev: dax_device, off: bigint, len: bigint): boolean {
+  return dev.poison.some(([s, e]) => off < e && off + len > s);
 }

@@ -24,27 +24,28 @@ export function register(y: Argv): Argv {
       const info = withStores(() => deviceInfo(p));
       let len = parseIntArg(argv.length, '--length');
       if (info.size && len > info.size) len = info.size - (info.size % info.align);
+      if (len <= 0n) throw new UsageError(`${p}: ${info.size === 0n ? 'the file is empty (0 bytes)' : `${info.size} bytes, less than one page (${info.align})`}: selftest needs at least one page`);
       const m = withStores(() => mapRegion(p, 0n, len));
-      const view = new Uint8Array(m.buffer);
+      const total = Number(len);
       const pat = new Uint8Array(1 << 20);
       for (let i = 0; i < pat.length; i++) pat[i] = (i * 131 + 7) & 0xff;
       const t0 = process.hrtime.bigint();
-      for (let off = 0; off < view.length; off += pat.length) view.set(pat.subarray(0, Math.min(pat.length, view.length - off)), off);
+      withStores(() => { for (let off = 0; off < total; off += pat.length) m.write(off, pat.subarray(0, Math.min(pat.length, total - off))); });
       const t1 = process.hrtime.bigint();
-      m.msync();
+      withStores(() => m.msync());
+      const back = new Uint8Array(pat.length);
+      const fd = info.kind === 'file' ? fs.openSync(p, 'r') : -1;
       let ok = true;
-      if (info.kind === 'file') {
-        const fd = fs.openSync(p, 'r');
-        const back = new Uint8Array(pat.length);
-        for (let off = 0; off < view.length && ok; off += pat.length) {
-          const n = fs.readSync(fd, back, 0, Math.min(pat.length, view.length - off), off);
-          for (let i = 0; i < n; i++) if (back[i] !== pat[i]) { ok = false; break; }
+      try {
+        for (let off = 0; off < total && ok; off += pat.length) {
+          const dst = back.subarray(0, Math.min(pat.length, total - off));
+          const n = fd >= 0 ? fs.readSync(fd, dst, 0, dst.length, off) : (withStores(() => m.read(off, dst)), dst.length);
+          ok = n === dst.length && dst.every((x, i) => x === pat[i]);
         }
-        fs.closeSync(fd);
-      } else {
-        for (let off = 0; off < view.length && ok; off += pat.length) for (let i = 0; i < Math.min(pat.length, view.length - off); i++) if (view[off + i] !== pat[i]) { ok = false; break; }
+      } finally {
+        if (fd >= 0) fs.closeSync(fd);
+        m.close();
       }
-      m.close();
       const secs = Number(t1 - t0) / 1e9;
       const mibs = Number(len) / (1 << 20) / secs;
       const res = { path: p, bytes: len.toString(), write_mib_s: Math.round(mibs), verified: ok, backend: addonStatus() };

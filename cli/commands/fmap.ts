@@ -63,11 +63,18 @@ export function register(y: Argv): Argv {
       const payload = path.extname(argv.file as string) === '.json' ? encodeSpecFile(argv.file as string) : payloadFromFile(argv.file as string, !!argv.hex);
       const r = withStores(() => resolveFmapPayload(payload, parseIntArg(argv.offset, '--offset'), parseIntArg(argv.length, '--length'), (argv.dax as string[]) ?? []));
       if (argv.json) process.stdout.write(jsonLine(r) + '\n');
-      else if (r.ok) console.log(`offset ${r.offset} -> daxdev ${r.daxdev} addr 0x${BigInt(r.addr).toString(16)} length 0x${BigInt(r.length).toString(16)}  [${r.hit}]`);
+      else if (r.ok) console.log(`offset ${r.offset} -> daxdev ${r.daxdev} addr ${hex(r.addr)} length ${hex(r.length)}  [${r.hit}]`);
       else console.log(`${chalk.red('error')} -${r.errno} (${r.code}): ${r.reason}`);
+      if (r.ok && r.outside) process.stderr.write(`${chalk.yellow('warning')}: ${r.outside.why}\n`);
       process.exitCode = r.ok ? EXIT_OK : EXIT_FAIL;
     })
     .demandCommand(1, 'fmap needs an action: encode, decode or resolve'));
+}
+
+/** 0x-hex of a decimal string; a negative (loff_t) value as -0x... */
+function hex(dec: string): string {
+  const v = BigInt(dec);
+  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
 }
 
 function encodeSpecFile(file: string): Uint8Array {

@@ -1,14 +1,17 @@
 // fs/dax.c as famfs uses it: dax_iomap_rw() walks the file range through
 // ->iomap_begin and copies to/from device memory; dax_iomap_fault() resolves
-// one PTE or PMD fault. Behaviour follows the stock code [inferred, kernel-spec
-// §3.11]: PMD faults that cannot be served fall back to PTE; orders other than 0
-// and PMD_ORDER fall back; beyond i_size is SIGBUS; iomap errors map through
+// one PTE or PMD fault. Behaviour follows the stock code (fs/dax.c
+// dax_iomap_pte_fault / dax_iomap_pmd_fault / dax_fault_check_fallback /
+// dax_fault_cow_page, read in linux-fsdevel/vfs): PMD faults that cannot be
+// served fall back to PTE, private write faults always do; a PTE write fault
+// on a private mapping copies into vmf->cow_page; orders other than 0 and
+// PMD_ORDER fall back; beyond i_size is SIGBUS; iomap errors map through
 // vmf_error().
 import { EHWPOISON, EIO, ENOMEM } from './errno';
 import { arch, PMD_ORDER } from './params';
 import { dax_direct_access } from './dax';
 import { iomap, iomap_ops, iomap_zero, IOMAP_DAX, IOMAP_FAULT, IOMAP_MAPPED, IOMAP_WRITE } from './iomap';
-import { iov_iter, kiocb, vm_fault, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, WRITE } from './fs';
+import { FAULT_FLAG_WRITE, iov_iter, kiocb, vm_fault, VM_FAULT_DONE_COW, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_SHARED, WRITE } from './fs';
 import { WARN_ON } from './printk';
 
 export interface DaxInode {
@@ -74,9 +77,9 @@ function dax_iomap_iter_copy(map: iomap, pos: bigint, len: bigint, iter: iov_ite
 }
 
 /** dax_iomap_fault(): order 0 (PTE) or PMD_ORDER; anything else falls back. */
-export function dax_iomap_fault<I extends DaxInode>(vmf: vm_fault<I>, order: number, write: boolean, ops: iomap_ops<I>): number {
-  if (order === 0) return dax_iomap_pte_fault(vmf, write, ops);
-  if (order === PMD_ORDER()) return dax_iomap_pmd_fault(vmf, write, ops);
+export function dax_iomap_fault<I extends DaxInode>(vmf: vm_fault<I>, order: number, ops: iomap_ops<I>): number {
+  if (order === 0) return dax_iomap_pte_fault(vmf, ops);
+  if (order === PMD_ORDER()) return dax_iomap_pmd_fault(vmf, ops);
   return VM_FAULT_FALLBACK;
 }
 
@@ -84,14 +87,22 @@ function fault_flags(write: boolean): number {
   return IOMAP_DAX | IOMAP_FAULT | (write ? IOMAP_WRITE : 0);
 }
 
-function dax_iomap_pte_fault<I extends DaxInode>(vmf: vm_fault<I>, write: boolean, ops: iomap_ops<I>): number {
+const is_write_fault = <I>(vmf: vm_fault<I>): boolean => (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+
+/**
+ * dax_iomap_pte_fault(): a write fault with a cow_page (private mapping) is
+ * not an IOMAP_WRITE: the device page is only read, into the private page.
+ */
+function dax_iomap_pte_fault<I extends DaxInode>(vmf: vm_fault<I>, ops: iomap_ops<I>): number {
   const inode = vmf.vma.vm_file.f_inode;
   const pos = vmf.pgoff * arch.PAGE_SIZE;
   if (pos >= inode.i_size) return VM_FAULT_SIGBUS;
+  const write = is_write_fault(vmf) && !vmf.cow_page;
   const map = iomap_zero();
   const err = ops.iomap_begin(inode, pos, arch.PAGE_SIZE, fault_flags(write), map, null);
   if (err < 0) return vmf_error(err);
   if (map.length < arch.PAGE_SIZE || map.type !== IOMAP_MAPPED) return VM_FAULT_SIGBUS;
+  if (vmf.cow_page) return dax_fault_cow_page(vmf, map, pos);
   const avail = direct_access(map, pos, arch.PAGE_SIZE);
   if (typeof avail === 'number') return vmf_error(avail);
   if (avail < arch.PAGE_SIZE) return VM_FAULT_SIGBUS;
@@ -101,16 +112,35 @@ function dax_iomap_pte_fault<I extends DaxInode>(vmf: vm_fault<I>, write: boolea
   return VM_FAULT_NOPAGE;
 }
 
-function dax_iomap_pmd_fault<I extends DaxInode>(vmf: vm_fault<I>, write: boolean, ops: iomap_ops<I>): number {
+/**
+ * dax_fault_cow_page() for an IOMAP_MAPPED extent (copy_cow_page_dax): one
+ * page read from the device into vmf->cow_page; finish_fault maps the copy.
+ */
+function dax_fault_cow_page<I>(vmf: vm_fault<I>, map: iomap, pos: bigint): number {
+  const avail = direct_access(map, pos, arch.PAGE_SIZE);
+  if (typeof avail === 'number') return vmf_error(avail); // dax_fault_return(dax_mem2blk_err(rc))
+  const src = map.addr + (pos - map.offset);
+  map.dax_dev!.store.read(Number(src), (vmf.cow_page as Uint8Array).subarray(0, Number(arch.PAGE_SIZE)));
+  vmf.mapped_addr = src; // where the private copy came from (nothing of the device is mapped)
+  vmf.mapped_len = arch.PAGE_SIZE;
+  vmf.mapped_dev = map.dax_dev;
+  return VM_FAULT_DONE_COW;
+}
+
+function dax_iomap_pmd_fault<I extends DaxInode>(vmf: vm_fault<I>, ops: iomap_ops<I>): number {
   const inode = vmf.vma.vm_file.f_inode;
+  const write = is_write_fault(vmf);
   const pmdPages = arch.PMD_SIZE / arch.PAGE_SIZE;
   const pgoff = vmf.pgoff & ~(pmdPages - 1n);
   const pos = pgoff * arch.PAGE_SIZE;
-  // dax_fault_check_fallback(): the whole PMD must lie inside the vma and i_size
   const maxPgoff = (inode.i_size + arch.PAGE_SIZE - 1n) / arch.PAGE_SIZE;
-  if ((pgoff | (pmdPages - 1n)) >= maxPgoff) return VM_FAULT_FALLBACK;
+  if (pgoff >= maxPgoff) return VM_FAULT_SIGBUS;
+  // dax_fault_check_fallback(): no PMD for a copy-on-write fault; the whole
+  // PMD must lie inside the vma and inside i_size
+  if (write && !(vmf.vma.vm_flags & VM_SHARED)) return VM_FAULT_FALLBACK;
   const vma = vmf.vma;
   if (pgoff < vma.vm_pgoff || (pgoff - vma.vm_pgoff) * arch.PAGE_SIZE + arch.PMD_SIZE > vma.vm_len) return VM_FAULT_FALLBACK;
+  if ((pgoff | (pmdPages - 1n)) >= maxPgoff) return VM_FAULT_FALLBACK;
   const map = iomap_zero();
   const err = ops.iomap_begin(inode, pos, arch.PMD_SIZE, fault_flags(write), map, null);
   if (err < 0) return VM_FAULT_FALLBACK; // the PTE retry reports the error

@@ -55,6 +55,12 @@ export interface vm_fault<I> {
   mapped_len?: bigint;
   /** the dax_device behind that pfn */
   mapped_dev?: unknown;
+  /**
+   * mm/memory.c do_cow_fault: a write fault on a private mapping brings a
+   * private page; the fault handler fills it (dax_fault_cow_page) and the
+   * device is only read. mapped_addr then names the page it was copied from.
+   */
+  cow_page?: Uint8Array;
 }
 
 export interface vm_operations_struct<I> {
@@ -80,6 +86,7 @@ export const VM_FAULT_NEEDDSYNC = 0x002000;
 const VM_FAULT_NAMES: [number, string][] = [
   [VM_FAULT_OOM, 'OOM'], [VM_FAULT_SIGBUS, 'SIGBUS'], [VM_FAULT_HWPOISON, 'HWPOISON'], [VM_FAULT_SIGSEGV, 'SIGSEGV'],
   [VM_FAULT_NOPAGE, 'NOPAGE'], [VM_FAULT_FALLBACK, 'FALLBACK'], [VM_FAULT_NEEDDSYNC, 'NEEDDSYNC'], [VM_FAULT_RETRY, 'RETRY'],
+  [VM_FAULT_DONE_COW, 'DONE_COW'],
 ];
 
 export function vm_fault_name(v: number): string {
