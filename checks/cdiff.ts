@@ -4,13 +4,13 @@
 // on it; sanitizer findings in the C are listed beside the results.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 import { arch, setArch } from '../kernel/lib/params';
 import { errnoName } from '../kernel/lib/errno';
 import { dmesg_take } from '../kernel/lib/printk';
 import { buildDriver, Built, CSources } from './cdiff_build';
 import { CannotRun, CasePlan, neededFunctions, outOfScope, planCase, Projection } from './cdiff_cases';
-import { builtinVectorFiles, loadVectorFile, runVector, Status, Vector, VectorFileError, VectorResult } from './vectors';
+import { selectVectors } from './select';
+import { runVector, Status, Vector, VectorResult } from './vectors';
 
 export interface CdiffInput { vector: Vector; file: string }
 
@@ -254,11 +254,7 @@ function sweep(rows: Row[], first: Map<number, CRecord>, build: Built, sourceArg
 }
 
 /** The vectors to run: files or folders (default: the built-in set), filtered by a glob over ids and C function names. */
+/** The cases of the given vector files (all of the built-in set by default), for the bench and tests. */
 export function selectCases(paths: string[] | undefined, filter: string | undefined): CdiffInput[] {
-  const files = !paths || !paths.length ? builtinVectorFiles() : paths.flatMap((p) => {
-    if (!fs.existsSync(p)) throw new VectorFileError(`no such vector file or folder: ${p}`);
-    return fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(p, f)) : [p];
-  });
-  const re = filter ? new RegExp(`^${filter.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`) : null;
-  return files.flatMap((file) => loadVectorFile(file).filter((v) => !re || re.test(v.id) || re.test(v.fn)).map((vector) => ({ vector, file })));
+  return selectVectors(paths, filter, null, (f) => fs.readFileSync(f, 'utf8')).cases;
 }

@@ -1,5 +1,9 @@
 // Which vectors a run takes: shell-style globs over `suite.case` (the suite is
 // the C function, the case the vector id) and a deterministic shard of them.
+// conformance and cdiff select through the same selectVectors.
+import * as fs from 'fs';
+import * as path from 'path';
+import { builtinVectorFiles, loadVectorText, Vector } from './vectors';
 
 /** A glob (`*`, `?`, `{a,b}`, nestable) as an anchored regular expression. */
 export function globToRegExp(glob: string): RegExp {
@@ -67,4 +71,33 @@ export function parseShard(text: string): Shard {
 /** Round-robin by position: every case in exactly one shard, shards within one case of each other in size. */
 export function inShard(position: number, shard: Shard | null): boolean {
   return !shard || position % shard.count === shard.index - 1;
+}
+
+/** Vector files: the built-in set, or the given files and folders (a folder's *.json, sorted). */
+export function vectorFiles(paths: readonly string[] | undefined): string[] {
+  if (!paths || !paths.length) return builtinVectorFiles();
+  return paths.flatMap((p) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (e) {
+      throw new SelectError(`cannot read vector file ${p}: ${(e as NodeJS.ErrnoException).code}`);
+    }
+    return st.isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(p, f)) : [p];
+  });
+}
+
+export interface Selected { vector: Vector; file: string; index: number }
+
+/**
+ * The cases a run takes, in run order, each with its position among all
+ * selected cases (for shards). `readText` reads a vector file (the CLI's
+ * bounded reader); a malformed file throws VectorFileError.
+ */
+export function selectVectors(paths: readonly string[] | undefined, filters: string | readonly string[] | undefined,
+  shard: Shard | null, readText: (file: string) => string): { cases: Selected[]; total: number } {
+  const globs = filters === undefined ? [] : typeof filters === 'string' ? [filters] : filters;
+  const take = caseFilter(globs);
+  const all = vectorFiles(paths).flatMap((file) => loadVectorText(readText(file), file).filter(take).map((vector) => ({ vector, file })));
+  return { cases: all.map((s, index) => ({ ...s, index })).filter((s) => inShard(s.index, shard)), total: all.length };
 }

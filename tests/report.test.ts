@@ -7,7 +7,7 @@ import { toKtap, toJunit, toJson, toJsonLines, fromJsonText, totals, exitCode, j
 import { caseFilter, globToRegExp, inShard, parseShard, SelectError } from '../checks/select';
 import { compareWithBaseline, isRegression, baselineLines } from '../checks/baseline';
 import type { Status, Vector, VectorResult } from '../checks/vectors';
-import { runConformance, selectVectors } from '../cli/commands/conformance';
+import { runConformance, selectForCli as selectVectors } from '../cli/commands/conformance';
 
 const MIXED = path.resolve(__dirname, 'fixtures', 'report', 'mixed_vectors.json');
 

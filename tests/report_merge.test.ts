@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { mergeShards, readJsonReport, toJson, toJunit, toKtap, ReportFileError } from '../checks/report';
-import { runConformance, selectVectors } from '../cli/commands/conformance';
+import { runConformance, selectForCli as selectVectors } from '../cli/commands/conformance';
 
 const untimed = (s: string) => s.replace(/ time="[0-9.]+"/g, '').replace(/"seconds": [0-9.e-]+/g, '"seconds": 0');
 

@@ -1,13 +1,16 @@
 // famfs-harness cdiff --c-source FILE [--kfmap FILE] [--uapi FILE] [--series MBOX]
-//   [--format pretty|ktap|junit|json] [--filter GLOB] [--vectors PATH...] [--fail-nth N|all] [-o FILE] [--keep-build DIR]
+//   [--format pretty|ktap|junit|json|jsonl] [--filter GLOB]... [--vectors PATH...] [--shard K/N]
+//   [--fail-nth N|all] [-o FILE] [--keep-build DIR]
 import type { Argv } from 'yargs';
-import { runCdiff, selectCases, CdiffReport } from '../../checks/cdiff';
+import { runCdiff, CdiffReport } from '../../checks/cdiff';
 import { CdiffBuildError, CSources } from '../../checks/cdiff_build';
 import { VectorFileError, VectorResult } from '../../checks/vectors';
-import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
+import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJsonReport, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
+import { parseShard, SelectError } from '../../checks/select';
+import { FORMATS, selectForCli } from './conformance';
 import { readMail } from '../../checks/mail';
 import { FAMFS_C, FAMFS_KFMAP, rebuildSeries, RebuildError } from '../../checks/rebuild';
-import { readFileOrFail, writeOut, UsageError, chalk } from '../io';
+import { readFileOrFail, writeOut, usageOn, UsageError, chalk } from '../io';
 
 function sources(argv: { 'c-source'?: string; kfmap?: string; uapi?: string; series?: string }): { src: CSources; args: string } {
   if (argv.series !== undefined) return seriesSources(argv.series);
@@ -58,7 +61,7 @@ function summary(rep: CdiffReport): string[] {
   ];
 }
 
-/** KTAP/JUnit/JSON with the cdiff summary as comments (KTAP) or a trailing record (JSON). */
+/** KTAP/JUnit/JSON with the cdiff summary as comments (KTAP) or its own member / trailing record (JSON). */
 function formatted(fmt: string, rep: CdiffReport): string {
   const rs: VectorResult[] = rep.results;
   if (fmt === 'ktap') {
@@ -69,6 +72,7 @@ function formatted(fmt: string, rep: CdiffReport): string {
   }
   if (fmt === 'junit') return toJunit(rs);
   const tail = { ran: rep.ran, agreed: rep.agreed, findings: rep.findings, disagreements: rep.disagreements, build_seconds: rep.build.seconds };
+  if (fmt === 'json') return JSON.stringify({ ...toJsonReport(rs, null), cdiff: tail }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
   return toJsonLines(rs) + JSON.stringify({ cdiff: tail }) + '\n';
 }
 
@@ -78,8 +82,9 @@ export function register(y: Argv): Argv {
     .option('kfmap', { type: 'string', describe: 'its fs/fuse/famfs_kfmap.h (default: our model of v9)' })
     .option('uapi', { type: 'string', describe: 'its uapi fuse.h famfs definitions (default: generated from our layouts)' })
     .option('series', { type: 'string', describe: 'rebuild famfs.c, famfs_kfmap.h and the uapi from a patch series (mbox)' })
-    .option('format', { choices: ['pretty', 'ktap', 'junit', 'json'] as const, default: 'pretty' as const, describe: 'report format (ktap, junit and json as for conformance)' })
-    .option('filter', { type: 'string', describe: 'glob over vector ids or C function names' })
+    .option('format', { choices: FORMATS, default: 'pretty' as const, describe: 'pretty, ktap, junit, json (one document, with a cdiff member) or jsonl, as for conformance' })
+    .option('filter', { type: 'string', array: true, describe: 'run only matching cases; repeatable; globs as for conformance (*, ?, {a,b}, SUITE.CASE)' })
+    .option('shard', { type: 'string', describe: 'run shard K of N (K/N) of the selected cases, e.g. to split --fail-nth all over a CI matrix' })
     .option('vectors', { type: 'string', array: true, describe: 'vector files or folders (default: the built-in set)' })
     .option('fail-nth', { type: 'string', describe: 'fail the Nth allocation in every case, or "all" to sweep every allocation' })
     .option('keep-build', { type: 'string', describe: 'build in this folder and keep it' })
@@ -90,15 +95,17 @@ export function register(y: Argv): Argv {
     if (fn !== undefined && fn !== 'all' && !/^[1-9]\d*$/.test(fn)) throw new UsageError(`--fail-nth: expected a positive number or "all", got ${fn}`);
     let rep: CdiffReport;
     try {
-      const cases = selectCases(argv.vectors as string[] | undefined, argv.filter);
-      if (!cases.length) throw new UsageError(`no vector matches ${argv.filter ?? ''}`);
+      const shard = argv.shard === undefined ? null : usageOn([SelectError], () => parseShard(argv.shard as string));
+      const cases = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard).cases;
+      if (!cases.length) throw new UsageError(`no vector matches ${(argv.filter ?? []).join(' ')}`);
       rep = runCdiff({ sources: src, sourceArgs: args, cases, failNth: fn === undefined ? undefined : fn === 'all' ? 'all' : Number(fn), keepBuild: argv['keep-build'] });
     } catch (e) {
       if (e instanceof CdiffBuildError || e instanceof VectorFileError) throw new UsageError(e.message);
       throw e;
     }
     writeOut(argv.format === 'pretty' ? pretty(rep) : formatted(argv.format, rep), argv.o);
-    if (argv.o) console.log(closingLine(totals(rep.results)));
+    // the report itself stays pure; people and CI read the counts on stderr
+    if (argv.format !== 'pretty' || argv.o) process.stderr.write(closingLine(totals(rep.results)) + '\n');
     process.exitCode = exitCode(totals(rep.results));
   });
 }

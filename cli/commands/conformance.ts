@@ -1,44 +1,23 @@
 // famfs-harness conformance [--format pretty|ktap|junit|json|jsonl] [--filter GLOB]... [--list]
 //   [--vectors PATH...] [--baseline PREV.json] [--shard K/N] [-o FILE]
-import * as fs from 'fs';
-import * as path from 'path';
 import type { Argv } from 'yargs';
-import { builtinVectorFiles, loadVectorText, runVector, Vector, VectorFileError, VectorResult } from '../../checks/vectors';
+import { runVector, VectorFileError, VectorResult } from '../../checks/vectors';
 import { closingLine, diagnostics, exitCode, fromJsonText, headerComment, Indexed, ReportFileError, toJson, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
-import { caseFilter, inShard, parseShard, SelectError, Shard } from '../../checks/select';
+import { parseShard, Selected, selectVectors, SelectError, Shard } from '../../checks/select';
 import { baselineLines, compareWithBaseline, isRegression } from '../../checks/baseline';
 import { writeOut, readInputFile, usageOn, UsageError, chalk, EXIT_FAIL, EXIT_OK } from '../io';
 
-function vectorFiles(paths: string[] | undefined): string[] {
-  if (!paths || !paths.length) return builtinVectorFiles();
-  return paths.flatMap((p) => {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch (e) {
-      throw new UsageError(`cannot read vector file ${p}: ${(e as NodeJS.ErrnoException).code}`);
-    }
-    return st.isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(p, f)) : [p];
-  });
+/** Selection errors and malformed vector files are usage errors (exit 2). */
+export function selectForCli(paths: string[] | undefined, filters: string | readonly string[] | undefined, shard: Shard | null = null): { cases: Selected[]; total: number } {
+  return usageOn([SelectError, VectorFileError], () => selectVectors(paths, filters, shard, readVectorText));
 }
 
-const loadVectors = (file: string): Vector[] =>
-  usageOn([VectorFileError], () => loadVectorText(readInputFile(file, { what: 'vector file' }).toString('utf8'), file));
-
-export interface Selected { vector: Vector; file: string; index: number }
-
-/** The cases a run takes, in run order, each with its position among all selected cases (for shards). */
-export function selectVectors(paths: string[] | undefined, filters: string | readonly string[] | undefined, shard: Shard | null = null): { cases: Selected[]; total: number } {
-  const globs = filters === undefined ? [] : typeof filters === 'string' ? [filters] : filters;
-  const take = usageOn([SelectError], () => caseFilter(globs));
-  const all = vectorFiles(paths).flatMap((file) => loadVectors(file).filter(take).map((vector) => ({ vector, file })));
-  return { cases: all.map((s, index) => ({ ...s, index })).filter((s) => inShard(s.index, shard)), total: all.length };
-}
+const readVectorText = (file: string): string => readInputFile(file, { what: 'vector file' }).toString('utf8');
 
 const runSelected = (cases: Selected[]): Indexed[] => cases.map((s) => ({ ...runVector(s.vector, s.file), index: s.index }));
 
 export function runConformance(paths: string[] | undefined, filters?: string | readonly string[], shard: Shard | null = null): Indexed[] {
-  return runSelected(selectVectors(paths, filters, shard).cases);
+  return runSelected(selectForCli(paths, filters, shard).cases);
 }
 
 export function pretty(results: VectorResult[]): string {
@@ -70,13 +49,13 @@ export function register(y: Argv): Argv {
   (argv) => {
     const shard = argv.shard === undefined ? null : usageOn([SelectError], () => parseShard(argv.shard as string));
     if (argv.list) {
-      const sel = selectVectors(argv.vectors as string[] | undefined, argv.filter, shard).cases;
+      const sel = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard).cases;
       writeOut(sel.map((s) => `${s.vector.fn}.${s.vector.id}\n`).join(''), argv.o);
       process.exitCode = EXIT_OK;
       return;
     }
     const baseline = argv.baseline === undefined ? null : readBaseline(argv.baseline);
-    const { cases, total } = selectVectors(argv.vectors as string[] | undefined, argv.filter, shard);
+    const { cases, total } = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard);
     const results = runSelected(cases);
     if (!results.length) throw new UsageError(`no vector matches ${(argv.filter ?? []).join(' ')}`);
     const render = { pretty, ktap: toKtap, junit: toJunit, json: (r: Indexed[]) => toJson(r, shard && { ...shard, cases: total }), jsonl: toJsonLines }[argv.format];
