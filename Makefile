@@ -25,6 +25,7 @@ build: install addon
 # The main job on the built-in default: every built-in conformance vector.
 run: build
 	./bin/famfs-harness conformance
+	./bin/famfs-harness review tests/fixtures/example-series/v2.mbox
 
 test: build
 	jest --ci

@@ -10,6 +10,7 @@ import * as portmap from './commands/portmap';
 import * as dax from './commands/dax';
 import * as series from './commands/series';
 import * as image from './commands/image';
+import * as review from './commands/review';
 
 function fatal(msg: string, code = EXIT_USAGE): never {
   process.stderr.write(`famfs-harness: ${msg.split('\n')[0]}\n`);
@@ -20,7 +21,7 @@ export function main(argv = hideBin(process.argv)): void {
   let y = yargs(argv).scriptName('famfs-harness').strict().help().version('0.1.0')
     .usage('$0 <command>: emulation harness for the famfs-in-fuse kernel series (v9)')
     .fail((msg, err) => (err instanceof CheckFailed ? fatal(err.message, EXIT_FAIL) : fatal(err ? err.message : msg)));
-  for (const m of [abi, fmap, conformance, sim, dax, portmap, series, image]) y = m.register(y);
+  for (const m of [abi, fmap, conformance, sim, dax, portmap, series, review, image]) y = m.register(y);
   try {
     y.demandCommand(1, 'give a command (see --help)').parseSync();
   } catch (e) {

@@ -5,6 +5,8 @@ import type { Argv } from 'yargs';
 import { builtinVectorFiles, loadVectorFile, runVector, Vector, VectorFileError, VectorResult } from '../../checks/vectors';
 import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
 import { writeOut, UsageError, chalk } from '../io';
+import { readSeries } from './series';
+import { touchesVector } from '../../checks/review';
 
 function globToRe(glob: string): RegExp {
   return new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
@@ -18,7 +20,7 @@ function vectorFiles(paths: string[] | undefined): string[] {
   });
 }
 
-export function runConformance(paths: string[] | undefined, filter: string | undefined): VectorResult[] {
+export function runConformance(paths: string[] | undefined, filter: string | undefined, keep?: (v: Vector) => boolean): VectorResult[] {
   const re = filter ? globToRe(filter) : null;
   const results: VectorResult[] = [];
   for (const file of vectorFiles(paths)) {
@@ -29,7 +31,7 @@ export function runConformance(paths: string[] | undefined, filter: string | und
       if (e instanceof VectorFileError) throw new UsageError(e.message);
       throw e;
     }
-    for (const v of vectors) if (!re || re.test(v.id) || re.test(v.fn)) results.push(runVector(v, file));
+    for (const v of vectors) if ((!keep || keep(v)) && (!re || re.test(v.id) || re.test(v.fn))) results.push(runVector(v, file));
   }
   return results;
 }
@@ -51,10 +53,12 @@ export function register(y: Argv): Argv {
     .option('format', { choices: ['pretty', 'ktap', 'junit', 'json'] as const, default: 'pretty' as const })
     .option('filter', { type: 'string', describe: 'glob over vector ids or C function names' })
     .option('vectors', { type: 'string', array: true, describe: 'vector files or folders (default: the built-in set)' })
+    .option('series', { type: 'string', describe: 'an mbox or patch (mail as delivered): run only the vectors of the C functions the series defines or changes' })
     .option('o', { alias: 'output', type: 'string', describe: 'write the report here' }),
   (argv) => {
-    const results = runConformance(argv.vectors as string[] | undefined, argv.filter);
-    if (!results.length) throw new UsageError(`no vector matches ${argv.filter ?? ''}`);
+    const series = argv.series === undefined ? undefined : readSeries(String(argv.series));
+    const results = runConformance(argv.vectors as string[] | undefined, argv.filter, series && touchesVector(series));
+    if (!results.length) throw new UsageError(series ? `${argv.series}: no vector exercises a function the series touches (${series.touched.join(', ') || 'none'})` : `no vector matches ${argv.filter ?? ''}`);
     const fmt = { pretty, ktap: toKtap, junit: toJunit, json: toJsonLines }[argv.format];
     writeOut(fmt(results), argv.o);
     if (argv.o) console.log(closingLine(totals(results)));
