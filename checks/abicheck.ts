@@ -126,7 +126,7 @@ function structBlocks(src: string): { name: string; body: string; start: number;
     let depth = 1;
     let i = m.index + m[0].length;
     for (; i < src.length && depth > 0; i++) { if (src[i] === '{') depth++; else if (src[i] === '}') depth--; }
-    if (depth > 0) continue; // cut off by the hunk: not a whole definition
+    if (depth > 0) break; // cut off by the hunk: not a whole definition, and nothing after it closes
     out.push({ name: m[1], body: src.slice(m.index + m[0].length, i - 1), start: m.index, end: i });
     re.lastIndex = i;
   }

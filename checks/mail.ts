@@ -148,13 +148,16 @@ function decodeCharset(bytes: Buffer, charset: string): string {
 }
 
 /** Decode one MIME entity to text; multipart entities give their text and patch parts joined. */
-function decodeEntity(part: Part, encodings: string[]): string {
+/** MIME nesting deeper than this is not a patch mail; it is cut off rather than recursed into. */
+const MAX_MIME_DEPTH = 16;
+
+function decodeEntity(part: Part, encodings: string[], depth = 0): string {
   const ctype = libmime.parseHeaderValue(header(part.headers, 'content-type') || 'text/plain');
   const type = ctype.value.toLowerCase();
   if (type.startsWith('multipart/')) {
     const boundary = ctype.params.boundary;
-    if (!boundary) return '';
-    return multipartParts(part.body, boundary).map((p) => decodeEntity(splitHeaders(p), encodings)).filter(Boolean).join('\n');
+    if (!boundary || depth >= MAX_MIME_DEPTH) return '';
+    return multipartParts(part.body, boundary).map((p) => decodeEntity(splitHeaders(p), encodings, depth + 1)).filter(Boolean).join('\n');
   }
   const disposition = libmime.parseHeaderValue(header(part.headers, 'content-disposition') || 'inline');
   const name = disposition.params.filename ?? ctype.params.name ?? '';

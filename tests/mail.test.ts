@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import fc from 'fast-check';
 import { readMail, parseSubject, parseDiff, Patch } from '../checks/mail';
+import { checkAbi } from '../checks/abicheck';
+import { analyzeSeries } from '../checks/series';
 
 const fx = (...p: string[]) => fs.readFileSync(path.resolve(__dirname, 'fixtures', ...p));
 const example = () => readMail(fx('example-series', 'v2.mbox'));
@@ -103,5 +106,35 @@ describe('parseSubject and parseDiff', () => {
     const { files, problems } = parseDiff('--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\nnot a diff line\n');
     expect(files[0].hunks[0].lines).toEqual([' a', '-b', '+c']);
     expect(problems).toEqual(['x: hunk @@ -1,3 +1,3 @@ ends early (2/3 old, 2/3 new lines)']);
+  });
+});
+
+describe('bad input never throws', () => {
+  // fast-check: any bytes, and any cut or shuffle of real fixtures, read without an exception
+  const all = (b: Buffer | string) => { const r = readMail(b); analyzeSeries(r); checkAbi(b); return r; };
+
+  test('arbitrary bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (a) => { all(Buffer.from(a)); }), { numRuns: 300 });
+  });
+
+  test('fixtures with lines dropped, duplicated or cut', () => {
+    const texts = ['qp_crlf.eml', 'base64.eml', 'multipart.eml', 'incomplete.mbox', 'creates_famfs.mbox'].map((n) => fx('mail', n).toString('latin1').split('\n'));
+    fc.assert(fc.property(fc.integer({ min: 0, max: texts.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom('drop', 'dup', 'cut')), { maxLength: 8 }), (t, edits) => {
+      let lines = [...texts[t]];
+      for (const [at, op] of edits) {
+        const i = at % Math.max(1, lines.length);
+        if (op === 'drop') lines.splice(i, 1);
+        else if (op === 'dup') lines.splice(i, 0, lines[i] ?? '');
+        else lines = lines.slice(0, i);
+      }
+      all(Buffer.from(lines.join('\n'), 'latin1'));
+    }), { numRuns: 300 });
+  });
+
+  test('MIME nested past the limit is cut off, not recursed into', () => {
+    let body = '--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n';
+    for (let d = 0; d < 40; d++) body = `Content-Type: multipart/mixed; boundary="b${d}"\n\n--b${d}\n${body}\n--b${d}--\n`;
+    const r = readMail(`From: a@example.org\nSubject: [PATCH] deep\n${body}`);
+    expect(r.skipped).toEqual([{ subject: '[PATCH] deep', reason: 'no diff' }]);
   });
 });
