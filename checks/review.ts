@@ -5,7 +5,7 @@
 // and the conformance vectors of the functions the series touches — each a
 // case in one list of results, so every reporter (KTAP, JUnit, JSON) and the
 // exit status treat them alike.
-import { readMail } from './mail';
+import { inSeriesOrder, readMail } from './mail';
 import { analyzeSeries, SeriesReport } from './series';
 import { checkAbiRead, AbiResult } from './abicheck';
 import { portMapDrift, PortMapDrift } from './portmap';
@@ -121,7 +121,7 @@ export function review(input: ReviewInput): Review {
   const read = readMail(input.mail);
   const series = analyzeSeries(read);
   const abi = checkAbiRead(read, input.mail);
-  const famfsC = rebuildFile(read.patches, FAMFS_C, input.baseC);
+  const famfsC = rebuildFile(inSeriesOrder(read.patches), FAMFS_C, input.baseC);
   const drift = famfsC && !famfsC.problems.length ? portMapDrift(famfsC.text, input.portedC) : null;
   const conf = conformanceResults(input, series);
   return {

@@ -1,7 +1,7 @@
 // `series FILE.mbox`: the patches of a series (read once by checks/mail.ts),
 // whether the series is complete, and for every C hunk the functions it
 // defines or changes — what a new revision obliges us to re-check in kernel/.
-import { Hunk, MailRead, Patch, Skipped } from './mail';
+import { Hunk, inSeriesOrder, MailRead, Patch, Skipped } from './mail';
 import { FAMFS_C_FUNCTIONS, PortMapRow } from './portmap';
 import { definedName, headerIsDefinition } from './cscan';
 
@@ -129,7 +129,7 @@ export function touchedFunctions(hunk: Hunk): string[] {
 const C_FILE = /\.[ch]$/;
 
 export function analyzeSeries(read: MailRead): SeriesReport {
-  const patches = read.patches.map((p): PatchReport => {
+  const patches = inSeriesOrder(read.patches).map((p): PatchReport => {
     const hunks: HunkReport[] = [];
     for (const f of p.files) {
       const file = f.newPath ?? f.oldPath ?? '?';

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
-import { readMail, parseSubject, parseDiff, Patch } from '../checks/mail';
+import * as zlib from 'zlib';
+import { readMail, parseSubject, parseDiff, Patch, inSeriesOrder, MailError, MAX_GUNZIPPED } from '../checks/mail';
 import { checkAbi } from '../checks/abicheck';
 import { analyzeSeries } from '../checks/series';
 
@@ -136,5 +137,25 @@ describe('bad input never throws', () => {
     for (let d = 0; d < 40; d++) body = `Content-Type: multipart/mixed; boundary="b${d}"\n\n--b${d}\n${body}\n--b${d}--\n`;
     const r = readMail(`From: a@example.org\nSubject: [PATCH] deep\n${body}`);
     expect(r.skipped).toEqual([{ subject: '[PATCH] deep', reason: 'no diff' }]);
+  });
+});
+
+describe('lore/b4 mboxes', () => {
+
+  test('a gzipped mbox (t.mbox.gz) reads as the mbox; a gzip bomb or a cut gzip is a MailError', () => {
+    const plain = fx('mail', 'incomplete.mbox');
+    const gz = zlib.gzipSync(new Uint8Array(plain));
+    expect(readMail(gz).patches.map((p) => p.subject)).toEqual(readMail(plain).patches.map((p) => p.subject));
+    expect(() => readMail(gz.subarray(0, 40))).toThrow(MailError);
+    const bomb = zlib.gzipSync(new Uint8Array(MAX_GUNZIPPED + 1));
+    expect(() => readMail(bomb)).toThrow(/not a readable gzip file/);
+  });
+
+  test('patches out of order are put in series order; unnumbered ones keep theirs', () => {
+    const msgs = fx('example-series', 'v2.mbox').toString('utf8').split(/(?=^From harness@example )/m);
+    const shuffled = [msgs[3], msgs[1], msgs[0], msgs[2]].join('');
+    expect(inSeriesOrder(readMail(shuffled).patches).map((p) => p.number)).toEqual([1, 2, 3]);
+    const plainDiffs = readMail(fx('mail', 'plain.diff')).patches;
+    expect(inSeriesOrder(plainDiffs)).toBe(plainDiffs);
   });
 });

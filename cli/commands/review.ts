@@ -4,6 +4,7 @@ import { review, reviewJson, reviewPretty } from '../../checks/review';
 import { builtinVectorFiles, loadVectorFile } from '../../checks/vectors';
 import { closingLine, diagnostics, exitCode, toJunit, toKtap, totals } from '../../checks/report';
 import { readFileOrFail, writeOut, UsageError } from '../io';
+import { mailBytes } from './series';
 
 export function register(y: Argv): Argv {
   return y.command('review <mbox>', 'review a series in one report: patches and completeness, ABI drift of its uapi hunks, port-map drift of famfs.c, and the vectors of the functions it touches', (a) => a
@@ -15,7 +16,7 @@ export function register(y: Argv): Argv {
     .option('partial', { type: 'boolean', describe: 'accept an incomplete series (missing patches are a SKIP, not a failure)' }),
   (argv) => {
     const file = argv.mbox as string;
-    const mail = readFileOrFail(file);
+    const mail = mailBytes(file);
     const vectors = builtinVectorFiles().flatMap((f) => loadVectorFile(f).map((vector) => ({ vector, file: f })));
     const text = (f: string | undefined) => (f === undefined ? undefined : readFileOrFail(f).toString('utf8'));
     const r = review({ file, mail, baseC: text(argv['base-c']), portedC: text(argv['ported-c']), partial: !!argv.partial, vectors });
