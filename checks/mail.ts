@@ -314,12 +314,13 @@ function readMessage(raw: Buffer, read: MailRead): void {
   const encodings: string[] = [];
   const text = decodeEntity(part, encodings);
   read.messages++;
-  if (info.isReply) { read.skipped.push({ subject, reason: 'reply' }); return; }
+  // a diff quoted in a reply ("> > @@ ...") is the reviewer's context, never a patch
+  const quotesDiff = /^(?:> ?)+(?:diff --git|@@ -|\+\+\+ )/m.test(text);
+  if (info.isReply) { read.skipped.push({ subject, reason: quotesDiff ? 'reply quoting a diff' : 'reply' }); return; }
   if (info.number === 0) { read.skipped.push({ subject, reason: 'cover letter' }); return; }
   const { files, problems } = parseDiff(text);
   if (!files.length) {
-    const quoted = /^>+ ?(diff --git|@@ |\+\+\+ )/m.test(text);
-    read.skipped.push({ subject, reason: quoted ? 'reply (quotes a diff)' : header(part.headers, 'in-reply-to') && !info.isPatch ? 'reply' : 'no diff' });
+    read.skipped.push({ subject, reason: quotesDiff ? 'reply quoting a diff' : header(part.headers, 'in-reply-to') && !info.isPatch ? 'reply' : 'no diff' });
     return;
   }
   read.patches.push({

@@ -65,12 +65,12 @@ describe('readMail: one reader at the door', () => {
   test('an incomplete mbox with a reply that quotes the diff', () => {
     const r = readMail(fx('mail', 'incomplete.mbox'));
     expect(r.patches.map((p) => p.number)).toEqual([2, 4]);
-    expect(r.skipped.map((s) => s.reason)).toEqual(['cover letter', 'reply']);
+    expect(r.skipped.map((s) => s.reason)).toEqual(['cover letter', 'reply quoting a diff']);
   });
 
   test('a reply without "Re:" whose only diff is quoted is not a patch', () => {
     const text = 'From: a@example.org\nSubject: about your patch\nIn-Reply-To: <x@example.org>\n\n> --- a/f.c\n> +++ b/f.c\n> @@ -1 +1 @@\n> -a\n> +b\n\nLooks fine.\n';
-    expect(readMail(text).skipped).toEqual([{ subject: 'about your patch', reason: 'reply (quotes a diff)' }]);
+    expect(readMail(text).skipped).toEqual([{ subject: 'about your patch', reason: 'reply quoting a diff' }]);
   });
 
   test('a plain diff without headers, and a text that is no patch', () => {
@@ -158,4 +158,10 @@ describe('lore/b4 mboxes', () => {
     const plainDiffs = readMail(fx('mail', 'plain.diff')).patches;
     expect(inSeriesOrder(plainDiffs)).toBe(plainDiffs);
   });
+});
+
+test('a reply quoted two levels deep ("> > diff --git"), with or without Re:, is skipped as a reply', () => {
+  const reply = (subject: string) => `From: r@example.org\nSubject: ${subject}\nIn-Reply-To: <p@example.org>\n\nOn Monday someone wrote:\n> > diff --git a/f.c b/f.c\n> > --- a/f.c\n> > +++ b/f.c\n> > @@ -1 +1 @@\n> > -a\n> > +b\n>\n> nit: b?\n`;
+  expect(readMail(reply('Re: [PATCH v2 1/3] x')).skipped).toEqual([{ subject: 'Re: [PATCH v2 1/3] x', reason: 'reply quoting a diff' }]);
+  expect(readMail(reply('[PATCH v2 1/3] x')).skipped).toEqual([{ subject: '[PATCH v2 1/3] x', reason: 'reply quoting a diff' }]);
 });

@@ -136,7 +136,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], {
     expect(r.stderr).toBe(`famfs-harness: warning: ${fx('mail', 'incomplete.mbox')}: patches 2,4 of 10 present; missing 1,3,5-10\n`);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.number ?? 'summary')).toEqual([2, 4, 'summary']);
-    expect(lines[2].skipped.map((s: { reason: string }) => s.reason)).toEqual(['cover letter', 'reply']);
+    expect(lines[2].skipped.map((s: { reason: string }) => s.reason)).toEqual(['cover letter', 'reply quoting a diff']);
     expect(lines[2].recheck.map((x: { c_function: string }) => x.c_function)).toEqual(['famfs_fuse_meta_alloc', 'famfs_interleave_fileofs_to_daxofs']);
     expect(run('series', fx('mail', 'fuse_header_nofamfs.h')).status).toBe(2);
   });

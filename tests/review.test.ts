@@ -31,7 +31,7 @@ describe('review', () => {
     const r = run(fxp('mail', 'incomplete.mbox'));
     const c = r.results.find((x) => x.vector.id === 'completeness')!;
     expect([c.status, c.why]).toEqual(['fail', 'patches 2,4 of 10 present; missing 1,3,5-10']);
-    expect(c.details).toEqual(['skipped mail: [PATCH v3 00/10] famfs_fuse: example series for famfs-harness review (cover letter)', 'skipped mail: Re: [PATCH v3 02/10] famfs_fuse: document the simple extent (reply)']);
+    expect(c.details).toEqual(['skipped mail: [PATCH v3 00/10] famfs_fuse: example series for famfs-harness review (cover letter)', 'skipped mail: Re: [PATCH v3 02/10] famfs_fuse: document the simple extent (reply quoting a diff)']);
     expect(exitCode(totals(r.results))).toBe(1);
     const p = run(fxp('mail', 'incomplete.mbox'), { partial: true });
     expect(p.results.find((x) => x.vector.id === 'completeness')!.status).toBe('skip');
