@@ -1,69 +1,53 @@
-// Files rebuilt from a series' hunks (the minimal form review needs; cdiff may
-// grow it): a file the series creates, or a base file the series patches,
-// with every later hunk of that file applied in order. A hunk applies where
-// its old side matches the text, at its stated line or the nearest offset (as
-// patch(1) does without fuzz); one that matches nowhere is reported, never forced.
-import type { Hunk, Patch } from './mail';
+// Files a series creates, rebuilt from its own hunks in patch order (no kernel
+// tree). The minimal form review needs, written before cdiff's; it keeps the
+// names and behaviour cdiff's checks/rebuild.ts gives (rebuildSeries,
+// applyHunk, RebuildError), so either serves review. A hunk applies at its
+// stated line, else at the one place its old side matches; never forced.
+import type { FileDiff, Hunk, Patch } from './mail';
+import { inSeriesOrder } from './mail';
+
+export class RebuildError extends Error {}
+
+export const FAMFS_C = 'fs/fuse/famfs.c';
 
 export interface Rebuilt {
-  path: string;
-  text: string;
-  /** subjects of the patches whose hunks were applied, in order */
-  applied: string[];
-  problems: string[];
+  /** every file the series creates, as it stands after the last patch */
+  files: Map<string, string>;
+  patches: number;
 }
 
-function oldSide(h: Hunk): string[] {
-  return h.lines.filter((l) => l[0] === ' ' || l[0] === '-').map((l) => l.slice(1));
-}
-
-function newSide(h: Hunk): string[] {
-  return h.lines.filter((l) => l[0] === ' ' || l[0] === '+').map((l) => l.slice(1));
-}
-
-function matchesAt(lines: string[], old: string[], at: number): boolean {
-  if (at < 0 || at + old.length > lines.length) return false;
-  return old.every((l, k) => lines[at + k].trimEnd() === l.trimEnd());
-}
-
-/** Apply hunks to a text, in order; returns the new text and what did not apply. */
-export function applyHunks(text: string, hunks: Hunk[], label: string): { text: string; problems: string[] } {
-  let lines = text.length ? text.replace(/\n$/, '').split('\n') : [];
-  const problems: string[] = [];
-  let shift = 0; // lines added minus removed by the hunks applied so far
-  for (const h of hunks) {
-    const old = oldSide(h);
-    const want = Math.max(0, (h.oldLines === 0 ? h.oldStart : h.oldStart - 1) + shift);
-    let at = -1;
-    for (let d = 0; d <= lines.length && at < 0; d++) {
-      if (matchesAt(lines, old, want - d)) at = want - d;
-      else if (d && matchesAt(lines, old, want + d)) at = want + d;
-    }
-    if (at < 0) { problems.push(`${label}: hunk ${h.header.replace(/ @@.*/, ' @@')} does not apply`); continue; }
-    const add = newSide(h);
-    lines = [...lines.slice(0, at), ...add, ...lines.slice(at + old.length)];
-    shift += add.length - old.length + (at - want);
+/** Apply one hunk: its old side (context and '-') must match at its line, else at exactly one place. */
+export function applyHunk(lines: string[], h: Hunk, say: () => string): string[] {
+  const body = h.lines.filter((l) => !l.startsWith('\\'));
+  const oldSide = body.filter((l) => l[0] !== '+').map((l) => l.slice(1));
+  const newSide = body.filter((l) => l[0] !== '-').map((l) => l.slice(1));
+  const at = (i: number) => i >= 0 && i + oldSide.length <= lines.length && oldSide.every((l, k) => lines[i + k] === l);
+  let start = Math.max(0, h.oldStart - (h.oldLines === 0 ? 0 : 1));
+  if (!at(start)) {
+    const hits = lines.map((_, i) => i).filter(at);
+    if (hits.length !== 1) throw new RebuildError(`${say()} does not apply${hits.length ? ` (matches ${hits.length} places)` : ''}`);
+    start = hits[0];
   }
-  return { text: lines.length ? lines.join('\n') + '\n' : '', problems };
+  return [...lines.slice(0, start), ...newSide, ...lines.slice(start + oldSide.length)];
 }
 
-/**
- * The file at `path` after the series: created by one of its patches, or
- * `base` (the file the series applies to) when given; null when neither.
- */
-export function rebuildFile(patches: Patch[], path: string, base?: string): Rebuilt | null {
-  let out: Rebuilt | null = base === undefined ? null : { path, text: base, applied: [], problems: [] };
-  for (const p of patches) {
-    for (const f of p.files) {
-      if ((f.newPath ?? f.oldPath) !== path && f.oldPath !== path) continue;
-      if (f.isNew) out = { path, text: '', applied: [], problems: [] };
-      if (!out) continue; // patches a file we do not have
-      if (f.isDeleted) { out.problems.push(`${path}: deleted by ${p.subject}`); out.text = ''; continue; }
-      const r = applyHunks(out.text, f.hunks, `${path} (${p.subject || 'plain diff'})`);
-      out.text = r.text;
-      out.problems.push(...r.problems);
-      out.applied.push(p.subject || '(plain diff)');
-    }
-  }
-  return out;
+const hunkWhere = (p: Patch, h: Hunk, path: string) => `${path}: hunk ${h.header.replace(/ @@.*/, ' @@')} of "${p.subject || p.title}"`;
+
+function applyFile(files: Map<string, string[]>, p: Patch, f: FileDiff): void {
+  const path = (f.newPath ?? f.oldPath) as string;
+  if (f.isDeleted) { files.delete(f.oldPath as string); return; }
+  let lines = f.isNew ? [] : files.get(f.oldPath as string);
+  if (!lines) return; // a kernel file the series does not create: not ours to rebuild
+  if (f.binary) throw new RebuildError(`${path}: binary patch in "${p.subject}" cannot be applied`);
+  for (const h of f.hunks) lines = applyHunk(lines, h, () => hunkWhere(p, h, path));
+  if (f.oldPath && f.oldPath !== path) files.delete(f.oldPath);
+  files.set(path, lines);
+}
+
+/** Rebuild the files the series creates, in patch order. */
+export function rebuildSeries(patches: Patch[]): Rebuilt {
+  const ordered = inSeriesOrder(patches);
+  const files = new Map<string, string[]>();
+  for (const p of ordered) for (const f of p.files) applyFile(files, p, f);
+  return { files: new Map([...files].map(([k, v]) => [k, v.join('\n') + '\n'])), patches: ordered.length };
 }

@@ -5,14 +5,23 @@
 // and the conformance vectors of the functions the series touches — each a
 // case in one list of results, so every reporter (KTAP, JUnit, JSON) and the
 // exit status treat them alike.
-import { inSeriesOrder, readMail } from './mail';
+import { inSeriesOrder, Patch, readMail } from './mail';
 import { analyzeSeries, SeriesReport } from './series';
 import { checkAbiRead, AbiResult } from './abicheck';
 import { portMapDrift, PortMapDrift } from './portmap';
-import { rebuildFile, Rebuilt } from './rebuild';
+import { applyHunk, rebuildSeries, RebuildError } from './rebuild';
 import { runVector, Status, Vector, VectorResult } from './vectors';
 
 export const FAMFS_C = 'fs/fuse/famfs.c';
+
+/** fs/fuse/famfs.c after the series, and how it was had. */
+export interface FamfsC {
+  text: string;
+  /** subjects of the patches whose famfs.c hunks were applied */
+  applied: string[];
+  /** hunks that did not apply (the text is then not checked) */
+  problems: string[];
+}
 
 export interface ReviewInput {
   /** the mbox / patch file, as named on the command line */
@@ -31,7 +40,7 @@ export interface ReviewInput {
 export interface Review {
   series: SeriesReport;
   abi: AbiResult;
-  famfsC: Rebuilt | null;
+  famfsC: FamfsC | null;
   drift: PortMapDrift | null;
   /** the C functions whose vectors ran */
   vectorFunctions: string[];
@@ -90,7 +99,7 @@ function abiFindings(input: ReviewInput, abi: AbiResult): VectorResult[] {
   return out;
 }
 
-function portmapFindings(input: ReviewInput, famfsC: Rebuilt | null, drift: PortMapDrift | null): VectorResult[] {
+function portmapFindings(input: ReviewInput, famfsC: FamfsC | null, drift: PortMapDrift | null): VectorResult[] {
   if (!famfsC) {
     return [finding(input, 'portmap', 'famfs_c', 'skip', 'port-map drift of fs/fuse/famfs.c', 'a famfs.c to compare', null, [],
       'the series does not create fs/fuse/famfs.c; give --base-c (the famfs.c it applies to)')];
@@ -117,11 +126,37 @@ function conformanceResults(input: ReviewInput, series: SeriesReport): { fns: st
   return { fns, results: chosen.map(({ vector, file }) => runVector(vector, file)) };
 }
 
+/**
+ * famfs.c after the series: rebuilt from its hunks when the series creates
+ * it, or the base famfs.c the reviewer gives with the series' hunks applied.
+ */
+export function famfsAfterSeries(patches: Patch[], baseC?: string): FamfsC | null {
+  const ordered = inSeriesOrder(patches);
+  const touching = ordered.filter((p) => p.files.some((f) => (f.newPath ?? f.oldPath) === FAMFS_C));
+  const applied = touching.map((p) => p.subject || '(plain diff)');
+  try {
+    if (baseC === undefined) {
+      const text = rebuildSeries(ordered).files.get(FAMFS_C);
+      return text === undefined ? null : { text, applied, problems: [] };
+    }
+    let lines = baseC.replace(/\n$/, '').split('\n');
+    for (const p of touching) {
+      for (const f of p.files.filter((x) => (x.newPath ?? x.oldPath) === FAMFS_C)) {
+        for (const h of f.hunks) lines = applyHunk(lines, h, () => `${FAMFS_C}: hunk ${h.header.replace(/ @@.*/, ' @@')} of "${p.subject}"`);
+      }
+    }
+    return { text: lines.join('\n') + '\n', applied, problems: [] };
+  } catch (e) {
+    if (e instanceof RebuildError) return { text: '', applied, problems: [e.message] };
+    throw e;
+  }
+}
+
 export function review(input: ReviewInput): Review {
   const read = readMail(input.mail);
   const series = analyzeSeries(read);
   const abi = checkAbiRead(read, input.mail);
-  const famfsC = rebuildFile(inSeriesOrder(read.patches), FAMFS_C, input.baseC);
+  const famfsC = famfsAfterSeries(read.patches, input.baseC);
   const drift = famfsC && !famfsC.problems.length ? portMapDrift(famfsC.text, input.portedC) : null;
   const conf = conformanceResults(input, series);
   return {

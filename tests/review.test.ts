@@ -2,8 +2,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { review, Review } from '../checks/review';
-import { applyHunks, rebuildFile } from '../checks/rebuild';
+import { famfsAfterSeries, review, Review } from '../checks/review';
+import { applyHunk, RebuildError } from '../checks/rebuild';
 import { readMail } from '../checks/mail';
 import { builtinVectorFiles, loadVectorFile } from '../checks/vectors';
 import { totals, exitCode, toKtap } from '../checks/report';
@@ -67,21 +67,26 @@ describe('review', () => {
   });
 });
 
-describe('rebuild', () => {
-  test('hunks apply at their line or the nearest offset; one that matches nowhere is reported', () => {
-    const base = 'a\nb\nc\nd\ne\n';
-    const h = readMail('--- a/f\n+++ b/f\n@@ -3,2 +3,2 @@\n c\n-d\n+D\n').patches[0].files[0].hunks;
-    expect(applyHunks(base, h, 'f')).toEqual({ text: 'a\nb\nc\nD\ne\n', problems: [] });
-    expect(applyHunks('x\n' + base, h, 'f').text).toBe('x\na\nb\nc\nD\ne\n'); // offset by one line
-    expect(applyHunks('a\nb\n', h, 'f').problems).toEqual(['f: hunk @@ -3,2 +3,2 @@ does not apply']);
+describe('famfs.c after the series', () => {
+  test('a hunk applies at its line or at the one place it matches; else it is reported', () => {
+    const hunks = readMail('--- a/f\n+++ b/f\n@@ -3,2 +3,2 @@\n c\n-d\n+D\n').patches[0].files[0].hunks;
+    const say = () => 'f: the hunk';
+    expect(applyHunk(['a', 'b', 'c', 'd', 'e'], hunks[0], say)).toEqual(['a', 'b', 'c', 'D', 'e']);
+    expect(applyHunk(['x', 'a', 'b', 'c', 'd', 'e'], hunks[0], say)).toEqual(['x', 'a', 'b', 'c', 'D', 'e']);
+    expect(() => applyHunk(['a', 'b'], hunks[0], say)).toThrow(new RebuildError('f: the hunk does not apply'));
+    expect(() => applyHunk(['c', 'd', 'x', 'c', 'd'], { ...hunks[0], oldStart: 9 }, say)).toThrow('f: the hunk does not apply (matches 2 places)');
   });
 
-  test('a base famfs.c with the series applied on top; a file nobody gives is null', () => {
+  test('created by the series, or a base famfs.c with the series applied; neither is null', () => {
     const read = readMail(fx('mail', 'creates_famfs.mbox'));
-    const second = { ...read, patches: read.patches.slice(1) };
-    expect(rebuildFile(second.patches, 'fs/fuse/famfs.c')).toBeNull();
-    const r = rebuildFile(second.patches, 'fs/fuse/famfs.c', fx('famfs_synthetic.c').toString('utf8'))!;
-    expect([r.problems, r.text === fx('mail', 'famfs_drift.c').toString('utf8')]).toEqual([[], true]);
+    const drift = fx('mail', 'famfs_drift.c').toString('utf8');
+    expect(famfsAfterSeries(read.patches)!.text).toBe(drift);
+    const second = read.patches.slice(1);
+    expect(famfsAfterSeries(second)).toBeNull();
+    expect(famfsAfterSeries(second, fx('famfs_synthetic.c').toString('utf8'))).toEqual({ text: drift, applied: ['[PATCH v3 2/2] famfs_fuse: replace famfs_file_bad with a helper'], problems: [] });
+    const bad = famfsAfterSeries(second, 'int x;\n')!;
+    expect(bad.problems).toHaveLength(1);
+    expect(bad.problems[0]).toMatch(/^fs\/fuse\/famfs\.c: hunk @@ -\d+,\d+ \+\d+,\d+ @@ of "\[PATCH v3 2\/2\] famfs_fuse: replace famfs_file_bad with a helper" does not apply$/);
   });
 });
 
