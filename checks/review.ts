@@ -21,6 +21,8 @@ export interface FamfsC {
   applied: string[];
   /** hunks that did not apply (the text is then not checked) */
   problems: string[];
+  /** from the reviewer's --base-c (else created by the series) */
+  base: boolean;
 }
 
 export interface ReviewInput {
@@ -105,7 +107,7 @@ function portmapFindings(input: ReviewInput, famfsC: FamfsC | null, drift: PortM
       'the series does not create fs/fuse/famfs.c; give --base-c (the famfs.c it applies to)')];
   }
   const out: VectorResult[] = [];
-  const origin = famfsC.applied.length ? `rebuilt from ${famfsC.applied.length} patch(es)` : 'as given';
+  const origin = famfsC.base ? `given (--base-c) with ${famfsC.applied.length} patch(es) applied` : `rebuilt from ${famfsC.applied.length} patch(es)`;
   if (famfsC.problems.length) out.push(finding(input, 'portmap', 'famfs_c_rebuild', 'fail', `fs/fuse/famfs.c ${origin}`, 'every hunk applies', famfsC.problems, famfsC.problems, famfsC.problems[0]));
   if (!drift) return out;
   for (const u of drift.untwinned) out.push(finding(input, 'portmap', `no_ts_twin_${u.name}`, 'fail', `fs/fuse/famfs.c ${origin}`, 'a TS twin in kernel/', null, [`famfs.c:${u.lines}`], `${u.name} (famfs.c:${u.lines}) has no TS twin`));
@@ -137,7 +139,7 @@ export function famfsAfterSeries(patches: Patch[], baseC?: string): FamfsC | nul
   try {
     if (baseC === undefined) {
       const text = rebuildSeries(ordered).files.get(FAMFS_C);
-      return text === undefined ? null : { text, applied, problems: [] };
+      return text === undefined ? null : { text, applied, problems: [], base: false };
     }
     let lines = baseC.replace(/\n$/, '').split('\n');
     for (const p of touching) {
@@ -145,9 +147,9 @@ export function famfsAfterSeries(patches: Patch[], baseC?: string): FamfsC | nul
         for (const h of f.hunks) lines = applyHunk(lines, h, () => `${FAMFS_C}: hunk ${h.header.replace(/ @@.*/, ' @@')} of "${p.subject}"`);
       }
     }
-    return { text: lines.join('\n') + '\n', applied, problems: [] };
+    return { text: lines.join('\n') + '\n', applied, problems: [], base: true };
   } catch (e) {
-    if (e instanceof RebuildError) return { text: '', applied, problems: [e.message] };
+    if (e instanceof RebuildError) return { text: '', applied, problems: [e.message], base: baseC !== undefined };
     throw e;
   }
 }
@@ -194,7 +196,7 @@ export function reviewPretty(r: Review, file: string, diagnostics: (x: VectorRes
     ...(r.abi.ignored.length ? [`not ABI (not read): ${r.abi.ignored.join(', ')}`] : []),
   ]);
   section('portmap', 'portmap: fs/fuse/famfs.c against the TS twins', r.famfsC
-    ? [`famfs.c ${r.famfsC.applied.length ? `rebuilt from: ${r.famfsC.applied.join('; ')}` : 'as given'}`]
+    ? [`famfs.c ${r.famfsC.base ? '--base-c with the hunks of' : 'rebuilt from'}: ${r.famfsC.applied.join('; ') || 'no patch'}`]
     : []);
   const conf = r.results.filter((x) => !['series', 'abi', 'portmap', 'conformance'].includes(x.vector.fn));
   out.push('', `conformance: vectors of the touched functions${conf.length ? `  [${countLine(conf)}]` : ''}`,

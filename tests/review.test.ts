@@ -83,7 +83,7 @@ describe('famfs.c after the series', () => {
     expect(famfsAfterSeries(read.patches)!.text).toBe(drift);
     const second = read.patches.slice(1);
     expect(famfsAfterSeries(second)).toBeNull();
-    expect(famfsAfterSeries(second, fx('famfs_synthetic.c').toString('utf8'))).toEqual({ text: drift, applied: ['[PATCH v3 2/2] famfs_fuse: replace famfs_file_bad with a helper'], problems: [] });
+    expect(famfsAfterSeries(second, fx('famfs_synthetic.c').toString('utf8'))).toEqual({ text: drift, applied: ['[PATCH v3 2/2] famfs_fuse: replace famfs_file_bad with a helper'], problems: [], base: true });
     const bad = famfsAfterSeries(second, 'int x;\n')!;
     expect(bad.problems).toHaveLength(1);
     expect(bad.problems[0]).toMatch(/^fs\/fuse\/famfs\.c: hunk @@ -\d+,\d+ \+\d+,\d+ @@ of "\[PATCH v3 2\/2\] famfs_fuse: replace famfs_file_bad with a helper" does not apply$/);
