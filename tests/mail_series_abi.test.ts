@@ -50,6 +50,17 @@ describe('series', () => {
     expect(touchedFunctions(h)).toEqual(['famfs_gone', 'FMAP_BUFSIZE']);
   });
 
+  test('in a file the series creates, positions decide, even when git\'s context is a column-0 label', () => {
+    const create = ['diff --git a/fs/fuse/x.c b/fs/fuse/x.c', 'new file mode 100644', '--- /dev/null', '+++ b/fs/fuse/x.c', '@@ -0,0 +1,11 @@',
+      '+static int famfs_first(int a)', '+{', '+\treturn a;', '+}', '+', '+int famfs_second(int a)', '+{', '+\tif (a)', '+\t\tgoto out;', '+out:', '+}'];
+    const change = ['diff --git a/fs/fuse/x.c b/fs/fuse/x.c', '--- a/fs/fuse/x.c', '+++ b/fs/fuse/x.c', '@@ -9,3 +9,4 @@ out:', ' \t\tgoto out;', ' out:', '+\treturn 0;', ' }'];
+    const mbox = [['1/2', create], ['2/2', change]].map(([n, d]) => `From x@example Thu Jan  1 00:00:00 1970\nFrom: a@example.org\nSubject: [PATCH ${n}] x\n\n---\n${(d as string[]).join('\n')}\n`).join('');
+    const r = analyzeSeries(readMail(mbox));
+    expect(r.patches.map((p) => p.hunks.map((h) => h.functions))).toEqual([[['famfs_first', 'famfs_second']], [['famfs_second']]]);
+    // the same hunk alone (no file to place it in) has only git's context, a label: no function is claimed
+    expect(analyzeSeries(readMail(mbox.slice(mbox.lastIndexOf('From x@example')))).patches[0].hunks[0].functions).toEqual([]);
+  });
+
   test('the real shape of a new-file hunk: every function it adds', () => {
     const lines = ['+#include "x.h"', '+', '+void __famfs_x(void *p)', '+{', '+\tkfree(p);', '+}', '+', '+static int', '+famfs_y(', '+\tvoid *buf)', '+{', '+\treturn __famfs_x(buf), 0;', '+}'];
     expect(touchedFunctions(hunk('', lines))).toEqual(['__famfs_x', 'famfs_y']);
