@@ -1,22 +1,27 @@
-// Files a series creates, rebuilt from its own hunks in patch order (no kernel
-// tree). The minimal form review needs, written before cdiff's; it keeps the
-// names and behaviour cdiff's checks/rebuild.ts gives (rebuildSeries,
-// applyHunk, RebuildError), so either serves review. A hunk applies at its
-// stated line, else at the one place its old side matches; never forced.
+// cdiff --series: famfs.c and famfs_kfmap.h are files the series creates, so
+// they are rebuilt from the series' own hunks in patch order — no kernel tree.
+// The uapi definitions come from the hunks of include/uapi/linux/fuse.h: the
+// complete constructs they add (#defines, structs, enums, inline helpers) and
+// the enum members they add to existing enums.
 import type { FileDiff, Hunk, Patch } from './mail';
-import { inSeriesOrder } from './mail';
 
 export class RebuildError extends Error {}
 
 export const FAMFS_C = 'fs/fuse/famfs.c';
+export const FAMFS_KFMAP = 'fs/fuse/famfs_kfmap.h';
+export const UAPI_FUSE = 'include/uapi/linux/fuse.h';
 
 export interface Rebuilt {
   /** every file the series creates, as it stands after the last patch */
   files: Map<string, string>;
+  /** the uapi definitions the series adds, as one header body */
+  uapi: string;
   patches: number;
 }
 
-/** Apply one hunk: its old side (context and '-') must match at its line, else at exactly one place. */
+const where = (p: Patch, h: Hunk, path: string) => `${path}: hunk ${h.header.replace(/ @@.*/, ' @@')} of "${p.subject || p.title}"`;
+
+/** Apply one hunk: its old side (context and '-') must match at its line, else anywhere once. */
 export function applyHunk(lines: string[], h: Hunk, say: () => string): string[] {
   const body = h.lines.filter((l) => !l.startsWith('\\'));
   const oldSide = body.filter((l) => l[0] !== '+').map((l) => l.slice(1));
@@ -31,23 +36,53 @@ export function applyHunk(lines: string[], h: Hunk, say: () => string): string[]
   return [...lines.slice(0, start), ...newSide, ...lines.slice(start + oldSide.length)];
 }
 
-const hunkWhere = (p: Patch, h: Hunk, path: string) => `${path}: hunk ${h.header.replace(/ @@.*/, ' @@')} of "${p.subject || p.title}"`;
-
 function applyFile(files: Map<string, string[]>, p: Patch, f: FileDiff): void {
   const path = (f.newPath ?? f.oldPath) as string;
   if (f.isDeleted) { files.delete(f.oldPath as string); return; }
   let lines = f.isNew ? [] : files.get(f.oldPath as string);
   if (!lines) return; // a kernel file the series does not create: not ours to rebuild
   if (f.binary) throw new RebuildError(`${path}: binary patch in "${p.subject}" cannot be applied`);
-  for (const h of f.hunks) lines = applyHunk(lines, h, () => hunkWhere(p, h, path));
+  for (const h of f.hunks) lines = applyHunk(lines, h, () => where(p, h, path));
   if (f.oldPath && f.oldPath !== path) files.delete(f.oldPath);
   files.set(path, lines);
 }
 
-/** Rebuild the files the series creates, in patch order. */
+/** The complete constructs and enum members a list of added lines defines. */
+export function uapiFromAdded(added: string[]): string {
+  const out: string[] = [];
+  const members: string[] = [];
+  let block: string[] = [];
+  let depth = 0;
+  let inComment = false;
+  for (const raw of added) {
+    const l = raw.replace(/\/\/.*$/, '');
+    if (inComment) { if (l.includes('*/')) inComment = false; continue; }
+    if (!block.length && /^\s*\/\*/.test(l)) { if (!l.includes('*/')) inComment = true; continue; }
+    if (block.length || /^\s*(struct|enum|union|static)\b/.test(l)) {
+      block.push(raw);
+      depth += (l.match(/\{/g) ?? []).length - (l.match(/\}/g) ?? []).length;
+      if (depth <= 0 && /[};]\s*$/.test(l.trim()) && l.includes('}')) { out.push(...block); block = []; depth = 0; }
+      continue;
+    }
+    if (/^\s*#\s*define\b/.test(l)) { out.push(raw); continue; }
+    const m = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*([^,]+?)\s*,?\s*(\/\*.*)?$/.exec(l);
+    if (m) members.push(`\t${m[1]} = ${m[2]},`);
+  }
+  if (members.length) out.push('enum cdiff_series_added_members {', ...members, '};');
+  return out.join('\n') + '\n';
+}
+
+/** Rebuild the files the series creates, in patch order, and collect its uapi additions. */
 export function rebuildSeries(patches: Patch[]): Rebuilt {
-  const ordered = inSeriesOrder(patches);
+  const ordered = [...patches].sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
   const files = new Map<string, string[]>();
-  for (const p of ordered) for (const f of p.files) applyFile(files, p, f);
-  return { files: new Map([...files].map(([k, v]) => [k, v.join('\n') + '\n'])), patches: ordered.length };
+  const added: string[] = [];
+  for (const p of ordered) {
+    for (const f of p.files) {
+      applyFile(files, p, f);
+      if ((f.newPath ?? f.oldPath) === UAPI_FUSE) for (const h of f.hunks) added.push(...h.lines.filter((l) => l[0] === '+').map((l) => l.slice(1)));
+    }
+  }
+  const text = new Map([...files].map(([k, v]) => [k, v.join('\n') + '\n']));
+  return { files: text, uapi: uapiFromAdded(added), patches: ordered.length };
 }
