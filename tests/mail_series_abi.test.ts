@@ -118,6 +118,14 @@ describe('abi --check reads uapi only', () => {
     expect(checkAbi('').famfs).toBe(0);
   });
 
+  test('a whole kernel-internal header is not uapi; a new famfs struct in a fuse.h hunk is drift', () => {
+    const internal = '#ifndef FAMFS_KFMAP_H\n#define FAMFS_KFMAP_H\nstruct famfs_meta_simple_ext {\n\tu64 dev_index;\n\tu64 ext_len;\n};\nstruct famfs_daxdev {\n\tbool valid;\n};\n#endif\n';
+    expect(checkAbi(internal).famfs).toBe(0);
+    const added = '--- a/include/uapi/linux/fuse.h\n+++ b/include/uapi/linux/fuse.h\n@@ -10,0 +11,4 @@\n+struct fuse_famfs_new_thing {\n+\tuint32_t a;\n+\tuint32_t b;\n+};\n';
+    const r = checkAbi(added);
+    expect([r.famfs, r.diffs.map((d) => [d.kind, d.what])]).toEqual([1, [['struct_new', 'struct fuse_famfs_new_thing']]]);
+  });
+
   test('C integer expressions', () => {
     expect(evalCInt('(1ULL << 43)')).toBe(1n << 43n);
     expect(evalCInt(' ( 1 << 0 ) ')).toBe(1n);
