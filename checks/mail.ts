@@ -24,11 +24,15 @@
 //     function header after the second @@) and lines (each with its ' ', '+',
 //     '-' or '\' prefix).
 //   isPatchText(text): does this (decoded) text carry a diff at all.
+//   inSeriesOrder(patches): numbered patches sorted by number (stable), as b4 applies them.
+//   A gzipped input (lore's t.mbox.gz) is unpacked first, up to MAX_GUNZIPPED;
+//   an unreadable one throws MailError.
 //
 // libmime (nodemailer) decodes headers (folding, RFC 2047 words, parameters)
 // and libqp quoted-printable; base64 is Node's own. The diff reader is ours:
 // the npm diff parsers do not keep git's extended headers (new file mode,
 // binary) together with count-checked hunks from a mail body.
+import * as zlib from 'zlib';
 import libmime from 'libmime';
 import * as libqp from 'libqp';
 
@@ -148,13 +152,16 @@ function decodeCharset(bytes: Buffer, charset: string): string {
 }
 
 /** Decode one MIME entity to text; multipart entities give their text and patch parts joined. */
-function decodeEntity(part: Part, encodings: string[]): string {
+/** MIME nesting deeper than this is not a patch mail; it is cut off rather than recursed into. */
+const MAX_MIME_DEPTH = 16;
+
+function decodeEntity(part: Part, encodings: string[], depth = 0): string {
   const ctype = libmime.parseHeaderValue(header(part.headers, 'content-type') || 'text/plain');
   const type = ctype.value.toLowerCase();
   if (type.startsWith('multipart/')) {
     const boundary = ctype.params.boundary;
-    if (!boundary) return '';
-    return multipartParts(part.body, boundary).map((p) => decodeEntity(splitHeaders(p), encodings)).filter(Boolean).join('\n');
+    if (!boundary || depth >= MAX_MIME_DEPTH) return '';
+    return multipartParts(part.body, boundary).map((p) => decodeEntity(splitHeaders(p), encodings, depth + 1)).filter(Boolean).join('\n');
   }
   const disposition = libmime.parseHeaderValue(header(part.headers, 'content-disposition') || 'inline');
   const name = disposition.params.filename ?? ctype.params.name ?? '';
@@ -307,12 +314,13 @@ function readMessage(raw: Buffer, read: MailRead): void {
   const encodings: string[] = [];
   const text = decodeEntity(part, encodings);
   read.messages++;
-  if (info.isReply) { read.skipped.push({ subject, reason: 'reply' }); return; }
+  // a diff quoted in a reply ("> > @@ ...") is the reviewer's context, never a patch
+  const quotesDiff = /^(?:> ?)+(?:diff --git|@@ -|\+\+\+ )/m.test(text);
+  if (info.isReply) { read.skipped.push({ subject, reason: quotesDiff ? 'reply quoting a diff' : 'reply' }); return; }
   if (info.number === 0) { read.skipped.push({ subject, reason: 'cover letter' }); return; }
   const { files, problems } = parseDiff(text);
   if (!files.length) {
-    const quoted = /^>+ ?(diff --git|@@ |\+\+\+ )/m.test(text);
-    read.skipped.push({ subject, reason: quoted ? 'reply (quotes a diff)' : header(part.headers, 'in-reply-to') && !info.isPatch ? 'reply' : 'no diff' });
+    read.skipped.push({ subject, reason: quotesDiff ? 'reply quoting a diff' : header(part.headers, 'in-reply-to') && !info.isPatch ? 'reply' : 'no diff' });
     return;
   }
   read.patches.push({
@@ -322,8 +330,29 @@ function readMessage(raw: Buffer, read: MailRead): void {
   });
 }
 
+/** lore and b4 hand out gzipped mboxes (t.mbox.gz); more than this unpacked is not a series. */
+export const MAX_GUNZIPPED = 64 << 20;
+
+export class MailError extends Error {}
+
+/** The bytes of a mail file, gunzipped when they are gzip. */
+export function unpackMail(buf: Buffer): Buffer {
+  if (buf.length < 2 || buf[0] !== 0x1f || buf[1] !== 0x8b) return buf;
+  try {
+    return zlib.gunzipSync(new Uint8Array(buf), { maxOutputLength: MAX_GUNZIPPED });
+  } catch (e) {
+    throw new MailError(`not a readable gzip file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Numbered patches in series order (as b4 applies them); the input order otherwise. */
+export function inSeriesOrder(patches: Patch[]): Patch[] {
+  if (!patches.every((p) => p.number !== null)) return patches;
+  return patches.map((p, i) => [p, i] as const).sort((a, b) => a[0].number! - b[0].number! || a[1] - b[1]).map(([p]) => p);
+}
+
 export function readMail(input: Buffer | string): MailRead {
-  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : unpackMail(input);
   const raw = buf.toString('latin1').replace(/\r\n/g, '\n');
   const read: MailRead = { patches: [], skipped: [], messages: 0 };
   for (const msg of splitMbox(raw)) {

@@ -45,7 +45,7 @@ function groupByFn(results: VectorResult[]): Map<string, VectorResult[]> {
 const clean = (s: string) => s.replace(/#/g, 'no.').replace(/\s+/g, ' ').trim();
 
 export function reproCommand(r: VectorResult): string {
-  return `famfs-harness conformance --vectors ${r.file} --filter ${r.vector.id}`;
+  return r.repro ?? `famfs-harness conformance --vectors ${r.file} --filter ${r.vector.id}`;
 }
 
 /** Diagnostic lines (without the "# " prefix) explaining a result. */

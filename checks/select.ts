@@ -92,12 +92,14 @@ export interface Selected { vector: Vector; file: string; index: number }
 /**
  * The cases a run takes, in run order, each with its position among all
  * selected cases (for shards). `readText` reads a vector file (the CLI's
- * bounded reader); a malformed file throws VectorFileError.
+ * bounded reader); a malformed file throws VectorFileError. `keep` narrows
+ * the set before the shard split (e.g. to the functions a series touches).
  */
 export function selectVectors(paths: readonly string[] | undefined, filters: string | readonly string[] | undefined,
-  shard: Shard | null, readText: (file: string) => string): { cases: Selected[]; total: number } {
+  shard: Shard | null, readText: (file: string) => string, keep: (v: Vector) => boolean = () => true): { cases: Selected[]; total: number } {
   const globs = filters === undefined ? [] : typeof filters === 'string' ? [filters] : filters;
-  const take = caseFilter(globs);
+  const glob = caseFilter(globs);
+  const take = (v: Vector) => keep(v) && glob(v);
   const all = vectorFiles(paths).flatMap((file) => loadVectorText(readText(file), file).filter(take).map((vector) => ({ vector, file })));
   return { cases: all.map((s, index) => ({ ...s, index })).filter((s) => inShard(s.index, shard)), total: all.length };
 }

@@ -1,9 +1,12 @@
 // `series FILE.mbox`: the patches of a series (read once by checks/mail.ts),
 // whether the series is complete, and for every C hunk the functions it
 // defines or changes — what a new revision obliges us to re-check in kernel/.
-import { Hunk, MailRead, Patch, Skipped } from './mail';
+// In a file the series creates, a hunk's lines are placed in the file before
+// and after its patch; elsewhere the hunk is read with git's @@ context.
+import { Hunk, inSeriesOrder, MailRead, Patch, Skipped } from './mail';
 import { FAMFS_C_FUNCTIONS, PortMapRow } from './portmap';
-import { definedName, headerIsDefinition } from './cscan';
+import { CDefinition, cDefinitions, definedName, headerIsDefinition } from './cscan';
+import { applyHunk, RebuildError } from './rebuild';
 
 export interface HunkReport {
   file: string;
@@ -128,12 +131,81 @@ export function touchedFunctions(hunk: Hunk): string[] {
 
 const C_FILE = /\.[ch]$/;
 
+/** The definition a line (1-based) of a file lies in. */
+function enclosing(defs: CDefinition[], line: number): string | null {
+  const d = defs.find((x) => (x.kind !== 'define' || KNOWN_DEFINES.has(x.name)) && x.start <= line && line <= x.end);
+  return d ? d.name : null;
+}
+
+/**
+ * By position: each '-' line's place in the file before the patch, each '+'
+ * line's place after it, looked up in the definitions of that text. Exact
+ * whatever git printed as context (a column-0 label, say), but it needs both
+ * texts: files the series creates.
+ */
+export function touchedByPosition(before: CDefinition[], after: CDefinition[], h: Hunk): string[] {
+  const out: string[] = [];
+  let o = h.oldStart;
+  let n = h.newStart;
+  for (const l of h.lines) {
+    const name = l[0] === '-' ? enclosing(before, o) : l[0] === '+' ? enclosing(after, n) : null;
+    if (name && !out.includes(name)) out.push(name);
+    if (l[0] === ' ' || l[0] === '-') o++;
+    if (l[0] === ' ' || l[0] === '+') n++;
+  }
+  return out;
+}
+
+const sideAt = (lines: string[], side: string[], start: number) => side.every((l, k) => lines[start + k] === l);
+
+/** Do the hunk's stated lines hold in the texts before and after the patch? */
+function positionsHold(before: string[], after: string[], h: Hunk): boolean {
+  const old = h.lines.filter((l) => l[0] === ' ' || l[0] === '-').map((l) => l.slice(1));
+  const neu = h.lines.filter((l) => l[0] === ' ' || l[0] === '+').map((l) => l.slice(1));
+  return sideAt(before, old, Math.max(0, h.oldStart - (h.oldLines ? 1 : 0))) && sideAt(after, neu, Math.max(0, h.newStart - (h.newLines ? 1 : 0)));
+}
+
+/**
+ * C files the series creates, replayed patch by patch: for each hunk, the
+ * texts before and after its patch (when the hunk applies where it says).
+ */
+function replayCreated(patches: Patch[]): Map<Hunk, { before: CDefinition[]; after: CDefinition[] }> {
+  const states = new Map<string, string[]>();
+  const out = new Map<Hunk, { before: CDefinition[]; after: CDefinition[] }>();
+  for (const p of patches) {
+    for (const f of p.files) {
+      const path = f.newPath ?? f.oldPath ?? '';
+      if (!C_FILE.test(path)) continue;
+      const before = f.isNew ? [] : states.get(f.oldPath ?? '');
+      if (!before) continue;
+      let after = before;
+      try {
+        for (const h of f.hunks) after = applyHunk(after, h, () => path);
+      } catch (e) {
+        if (!(e instanceof RebuildError)) throw e;
+        states.delete(path); // it no longer follows the series: positions are unknown from here on
+        continue;
+      }
+      states.set(path, after);
+      const defsBefore = cDefinitions(before.join('\n'));
+      const defsAfter = cDefinitions(after.join('\n'));
+      for (const h of f.hunks) if (positionsHold(before, after, h)) out.set(h, { before: defsBefore, after: defsAfter });
+    }
+  }
+  return out;
+}
+
 export function analyzeSeries(read: MailRead): SeriesReport {
-  const patches = read.patches.map((p): PatchReport => {
+  const ordered = inSeriesOrder(read.patches);
+  const known = replayCreated(ordered);
+  const patches = ordered.map((p): PatchReport => {
     const hunks: HunkReport[] = [];
     for (const f of p.files) {
       const file = f.newPath ?? f.oldPath ?? '?';
-      for (const h of f.hunks) hunks.push({ file, header: h.header, functions: C_FILE.test(file) ? touchedFunctions(h) : [] });
+      for (const h of f.hunks) {
+        const pos = known.get(h);
+        hunks.push({ file, header: h.header, functions: !C_FILE.test(file) ? [] : pos ? touchedByPosition(pos.before, pos.after, h) : touchedFunctions(h) });
+      }
     }
     return {
       subject: p.subject || '(plain diff)', version: p.version, number: p.number, total: p.total, encoding: p.encoding,

@@ -41,6 +41,8 @@ export interface VectorResult {
   seconds?: number;
   /** extra diagnostic lines (e.g. cdiff's three judges), printed before the result line */
   details?: string[];
+  /** the command that reproduces this row, when it is not a conformance vector (e.g. a review finding) */
+  repro?: string;
 }
 
 export class VectorFileError extends Error {}

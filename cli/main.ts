@@ -13,6 +13,7 @@ import * as image from './commands/image';
 import * as cdiff from './commands/cdiff';
 import * as report from './commands/report';
 import { DaxError } from '../addon/index';
+import * as review from './commands/review';
 
 /** One line on stderr (yargs' multi-line messages joined), then exit. */
 function fatal(msg: string, code = EXIT_USAGE): never {
@@ -65,7 +66,7 @@ export function main(argv = hideBin(process.argv)): void {
     .usage('$0 <command>: emulation harness for the famfs-in-fuse kernel series (v9)')
     .middleware((a) => checkValues(a), true)
     .fail((msg, err) => (err instanceof CheckFailed ? fatal(err.message, EXIT_FAIL) : fatal(err ? err.message : msg)));
-  for (const m of [abi, fmap, conformance, sim, dax, portmap, series, image, cdiff, report]) y = m.register(y);
+  for (const m of [abi, fmap, conformance, sim, dax, portmap, series, review, image, cdiff, report]) y = m.register(y);
   try {
     y.demandCommand(1, 'give a command (see --help)').parseSync();
   } catch (e) {

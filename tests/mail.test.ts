@@ -1,6 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readMail, parseSubject, parseDiff, Patch } from '../checks/mail';
+import fc from 'fast-check';
+import * as zlib from 'zlib';
+import { readMail, parseSubject, parseDiff, Patch, inSeriesOrder, MailError, MAX_GUNZIPPED } from '../checks/mail';
+import { checkAbi } from '../checks/abicheck';
+import { analyzeSeries } from '../checks/series';
 
 const fx = (...p: string[]) => fs.readFileSync(path.resolve(__dirname, 'fixtures', ...p));
 const example = () => readMail(fx('example-series', 'v2.mbox'));
@@ -61,12 +65,12 @@ describe('readMail: one reader at the door', () => {
   test('an incomplete mbox with a reply that quotes the diff', () => {
     const r = readMail(fx('mail', 'incomplete.mbox'));
     expect(r.patches.map((p) => p.number)).toEqual([2, 4]);
-    expect(r.skipped.map((s) => s.reason)).toEqual(['cover letter', 'reply']);
+    expect(r.skipped.map((s) => s.reason)).toEqual(['cover letter', 'reply quoting a diff']);
   });
 
   test('a reply without "Re:" whose only diff is quoted is not a patch', () => {
     const text = 'From: a@example.org\nSubject: about your patch\nIn-Reply-To: <x@example.org>\n\n> --- a/f.c\n> +++ b/f.c\n> @@ -1 +1 @@\n> -a\n> +b\n\nLooks fine.\n';
-    expect(readMail(text).skipped).toEqual([{ subject: 'about your patch', reason: 'reply (quotes a diff)' }]);
+    expect(readMail(text).skipped).toEqual([{ subject: 'about your patch', reason: 'reply quoting a diff' }]);
   });
 
   test('a plain diff without headers, and a text that is no patch', () => {
@@ -104,4 +108,60 @@ describe('parseSubject and parseDiff', () => {
     expect(files[0].hunks[0].lines).toEqual([' a', '-b', '+c']);
     expect(problems).toEqual(['x: hunk @@ -1,3 +1,3 @@ ends early (2/3 old, 2/3 new lines)']);
   });
+});
+
+describe('bad input never throws', () => {
+  // fast-check: any bytes, and any cut or shuffle of real fixtures, read without an exception
+  const all = (b: Buffer | string) => { const r = readMail(b); analyzeSeries(r); checkAbi(b); return r; };
+
+  test('arbitrary bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (a) => { all(Buffer.from(a)); }), { numRuns: 300 });
+  });
+
+  test('fixtures with lines dropped, duplicated or cut', () => {
+    const texts = ['qp_crlf.eml', 'base64.eml', 'multipart.eml', 'incomplete.mbox', 'creates_famfs.mbox'].map((n) => fx('mail', n).toString('latin1').split('\n'));
+    fc.assert(fc.property(fc.integer({ min: 0, max: texts.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom('drop', 'dup', 'cut')), { maxLength: 8 }), (t, edits) => {
+      let lines = [...texts[t]];
+      for (const [at, op] of edits) {
+        const i = at % Math.max(1, lines.length);
+        if (op === 'drop') lines.splice(i, 1);
+        else if (op === 'dup') lines.splice(i, 0, lines[i] ?? '');
+        else lines = lines.slice(0, i);
+      }
+      all(Buffer.from(lines.join('\n'), 'latin1'));
+    }), { numRuns: 300 });
+  });
+
+  test('MIME nested past the limit is cut off, not recursed into', () => {
+    let body = '--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n';
+    for (let d = 0; d < 40; d++) body = `Content-Type: multipart/mixed; boundary="b${d}"\n\n--b${d}\n${body}\n--b${d}--\n`;
+    const r = readMail(`From: a@example.org\nSubject: [PATCH] deep\n${body}`);
+    expect(r.skipped).toEqual([{ subject: '[PATCH] deep', reason: 'no diff' }]);
+  });
+});
+
+describe('lore/b4 mboxes', () => {
+
+  test('a gzipped mbox (t.mbox.gz) reads as the mbox; a gzip bomb or a cut gzip is a MailError', () => {
+    const plain = fx('mail', 'incomplete.mbox');
+    const gz = zlib.gzipSync(new Uint8Array(plain));
+    expect(readMail(gz).patches.map((p) => p.subject)).toEqual(readMail(plain).patches.map((p) => p.subject));
+    expect(() => readMail(gz.subarray(0, 40))).toThrow(MailError);
+    const bomb = zlib.gzipSync(new Uint8Array(MAX_GUNZIPPED + 1));
+    expect(() => readMail(bomb)).toThrow(/not a readable gzip file/);
+  });
+
+  test('patches out of order are put in series order; unnumbered ones keep theirs', () => {
+    const msgs = fx('example-series', 'v2.mbox').toString('utf8').split(/(?=^From harness@example )/m);
+    const shuffled = [msgs[3], msgs[1], msgs[0], msgs[2]].join('');
+    expect(inSeriesOrder(readMail(shuffled).patches).map((p) => p.number)).toEqual([1, 2, 3]);
+    const plainDiffs = readMail(fx('mail', 'plain.diff')).patches;
+    expect(inSeriesOrder(plainDiffs)).toBe(plainDiffs);
+  });
+});
+
+test('a reply quoted two levels deep ("> > diff --git"), with or without Re:, is skipped as a reply', () => {
+  const reply = (subject: string) => `From: r@example.org\nSubject: ${subject}\nIn-Reply-To: <p@example.org>\n\nOn Monday someone wrote:\n> > diff --git a/f.c b/f.c\n> > --- a/f.c\n> > +++ b/f.c\n> > @@ -1 +1 @@\n> > -a\n> > +b\n>\n> nit: b?\n`;
+  expect(readMail(reply('Re: [PATCH v2 1/3] x')).skipped).toEqual([{ subject: 'Re: [PATCH v2 1/3] x', reason: 'reply quoting a diff' }]);
+  expect(readMail(reply('[PATCH v2 1/3] x')).skipped).toEqual([{ subject: '[PATCH v2 1/3] x', reason: 'reply quoting a diff' }]);
 });

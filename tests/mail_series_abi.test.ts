@@ -50,6 +50,17 @@ describe('series', () => {
     expect(touchedFunctions(h)).toEqual(['famfs_gone', 'FMAP_BUFSIZE']);
   });
 
+  test('in a file the series creates, positions decide, even when git\'s context is a column-0 label', () => {
+    const create = ['diff --git a/fs/fuse/x.c b/fs/fuse/x.c', 'new file mode 100644', '--- /dev/null', '+++ b/fs/fuse/x.c', '@@ -0,0 +1,11 @@',
+      '+static int famfs_first(int a)', '+{', '+\treturn a;', '+}', '+', '+int famfs_second(int a)', '+{', '+\tif (a)', '+\t\tgoto out;', '+out:', '+}'];
+    const change = ['diff --git a/fs/fuse/x.c b/fs/fuse/x.c', '--- a/fs/fuse/x.c', '+++ b/fs/fuse/x.c', '@@ -9,3 +9,4 @@ out:', ' \t\tgoto out;', ' out:', '+\treturn 0;', ' }'];
+    const mbox = [['1/2', create], ['2/2', change]].map(([n, d]) => `From x@example Thu Jan  1 00:00:00 1970\nFrom: a@example.org\nSubject: [PATCH ${n}] x\n\n---\n${(d as string[]).join('\n')}\n`).join('');
+    const r = analyzeSeries(readMail(mbox));
+    expect(r.patches.map((p) => p.hunks.map((h) => h.functions))).toEqual([[['famfs_first', 'famfs_second']], [['famfs_second']]]);
+    // the same hunk alone (no file to place it in) has only git's context, a label: no function is claimed
+    expect(analyzeSeries(readMail(mbox.slice(mbox.lastIndexOf('From x@example')))).patches[0].hunks[0].functions).toEqual([]);
+  });
+
   test('the real shape of a new-file hunk: every function it adds', () => {
     const lines = ['+#include "x.h"', '+', '+void __famfs_x(void *p)', '+{', '+\tkfree(p);', '+}', '+', '+static int', '+famfs_y(', '+\tvoid *buf)', '+{', '+\treturn __famfs_x(buf), 0;', '+}'];
     expect(touchedFunctions(hunk('', lines))).toEqual(['__famfs_x', 'famfs_y']);
@@ -107,6 +118,14 @@ describe('abi --check reads uapi only', () => {
     expect(checkAbi('').famfs).toBe(0);
   });
 
+  test('a whole kernel-internal header is not uapi; a new famfs struct in a fuse.h hunk is drift', () => {
+    const internal = '#ifndef FAMFS_KFMAP_H\n#define FAMFS_KFMAP_H\nstruct famfs_meta_simple_ext {\n\tu64 dev_index;\n\tu64 ext_len;\n};\nstruct famfs_daxdev {\n\tbool valid;\n};\n#endif\n';
+    expect(checkAbi(internal).famfs).toBe(0);
+    const added = '--- a/include/uapi/linux/fuse.h\n+++ b/include/uapi/linux/fuse.h\n@@ -10,0 +11,4 @@\n+struct fuse_famfs_new_thing {\n+\tuint32_t a;\n+\tuint32_t b;\n+};\n';
+    const r = checkAbi(added);
+    expect([r.famfs, r.diffs.map((d) => [d.kind, d.what])]).toEqual([1, [['struct_new', 'struct fuse_famfs_new_thing']]]);
+  });
+
   test('C integer expressions', () => {
     expect(evalCInt('(1ULL << 43)')).toBe(1n << 43n);
     expect(evalCInt(' ( 1 << 0 ) ')).toBe(1n);
@@ -130,7 +149,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], {
     }
     // a device is refused before it is read (the bounded reader takes regular files only)
     const r = run('abi', '--check', '/dev/null');
-    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: 'famfs-harness: patch /dev/null: a character device, expected a regular file\n' });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: 'famfs-harness: mbox /dev/null: a character device, expected a regular file\n' });
   });
 
   test('series warns about missing patches and keeps the JSON shape', () => {
@@ -139,7 +158,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], {
     expect(r.stderr).toBe(`famfs-harness: warning: ${fx('mail', 'incomplete.mbox')}: patches 2,4 of 10 present; missing 1,3,5-10\n`);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.number ?? 'summary')).toEqual([2, 4, 'summary']);
-    expect(lines[2].skipped.map((s: { reason: string }) => s.reason)).toEqual(['cover letter', 'reply']);
+    expect(lines[2].skipped.map((s: { reason: string }) => s.reason)).toEqual(['cover letter', 'reply quoting a diff']);
     expect(lines[2].recheck.map((x: { c_function: string }) => x.c_function)).toEqual(['famfs_fuse_meta_alloc', 'famfs_interleave_fileofs_to_daxofs']);
     expect(run('series', fx('mail', 'fuse_header_nofamfs.h')).status).toBe(2);
   });

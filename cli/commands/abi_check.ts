@@ -1,11 +1,12 @@
 // famfs-harness abi --check FILE: the uapi definitions of a patch / mbox / fuse.h against the model.
 import { checkAbi, AbiResult } from '../../checks/abicheck';
-import { readFileOrFail, jsonLine, chalk, UsageError, EXIT_FAIL, EXIT_OK } from '../io';
+import { jsonLine, chalk, UsageError, EXIT_FAIL, EXIT_OK } from '../io';
+import { mailBytes } from './series';
 
 /** Read FILE and check it; no famfs uapi definition in it is a usage error (exit 2). */
 export function abiCheckFile(file: string): AbiResult {
   if (!file) throw new UsageError('abi --check: give a FILE (a patch, an mbox of a series, or a fuse.h)');
-  const res = checkAbi(readFileOrFail(file, 'patch'));
+  const res = checkAbi(mailBytes(file));
   if (!res.famfs) {
     const internal = res.ignored.filter((f) => /famfs/.test(f));
     throw new UsageError(`no famfs uapi definitions in ${file}${internal.length ? ` (${internal.join(', ')}: kernel-internal, not ABI; see portmap)` : ''}`);

@@ -1,15 +1,18 @@
 // famfs-harness conformance [--format pretty|ktap|junit|json|jsonl] [--filter GLOB]... [--list]
 //   [--vectors PATH...] [--baseline PREV.json] [--shard K/N] [-o FILE]
 import type { Argv } from 'yargs';
-import { runVector, VectorFileError, VectorResult } from '../../checks/vectors';
+import { runVector, Vector, VectorFileError, VectorResult } from '../../checks/vectors';
 import { closingLine, diagnostics, exitCode, fromJsonText, headerComment, Indexed, ReportFileError, toJson, toJsonLines, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
 import { parseShard, Selected, selectVectors, SelectError, Shard } from '../../checks/select';
 import { baselineLines, compareWithBaseline, isRegression } from '../../checks/baseline';
 import { writeOut, readInputFile, usageOn, UsageError, chalk, EXIT_FAIL, EXIT_OK } from '../io';
+import { readSeries } from './series';
+import { touchesVector } from '../../checks/review';
 
 /** Selection errors and malformed vector files are usage errors (exit 2). */
-export function selectForCli(paths: string[] | undefined, filters: string | readonly string[] | undefined, shard: Shard | null = null): { cases: Selected[]; total: number } {
-  return usageOn([SelectError, VectorFileError], () => selectVectors(paths, filters, shard, readVectorText));
+export function selectForCli(paths: string[] | undefined, filters: string | readonly string[] | undefined, shard: Shard | null = null,
+  keep?: (v: Vector) => boolean): { cases: Selected[]; total: number } {
+  return usageOn([SelectError, VectorFileError], () => selectVectors(paths, filters, shard, readVectorText, keep));
 }
 
 const readVectorText = (file: string): string => readInputFile(file, { what: 'vector file' }).toString('utf8');
@@ -45,19 +48,22 @@ export function register(y: Argv): Argv {
     .option('vectors', { type: 'string', array: true, describe: 'vector files or folders (default: the built-in set)' })
     .option('baseline', { type: 'string', describe: 'a previous run\'s --format json (or jsonl) report: list new failures, fixed cases and XFAIL->XPASS; exit 1 only on a regression' })
     .option('shard', { type: 'string', describe: 'run shard K of N (K/N, 1-based): a deterministic round-robin split of the selected cases; join the shards\' --format json with `report merge`' })
+    .option('series', { type: 'string', describe: 'an mbox or patch (mail as delivered): run only the vectors of the C functions the series defines or changes' })
     .option('o', { alias: 'output', type: 'string', describe: 'write the report to this file instead of stdout' }),
   (argv) => {
     const shard = argv.shard === undefined ? null : usageOn([SelectError], () => parseShard(argv.shard as string));
+    const series = argv.series === undefined ? undefined : readSeries(String(argv.series));
+    const keep = series && touchesVector(series);
     if (argv.list) {
-      const sel = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard).cases;
+      const sel = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard, keep).cases;
       writeOut(sel.map((s) => `${s.vector.fn}.${s.vector.id}\n`).join(''), argv.o);
       process.exitCode = EXIT_OK;
       return;
     }
     const baseline = argv.baseline === undefined ? null : readBaseline(argv.baseline);
-    const { cases, total } = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard);
+    const { cases, total } = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard, keep);
     const results = runSelected(cases);
-    if (!results.length) throw new UsageError(`no vector matches ${(argv.filter ?? []).join(' ')}`);
+    if (!results.length) throw new UsageError(series ? `${argv.series}: no vector exercises a function the series touches (${series.touched.join(', ') || 'none'})` : `no vector matches ${(argv.filter ?? []).join(' ')}`);
     const render = { pretty, ktap: toKtap, junit: toJunit, json: (r: Indexed[]) => toJson(r, shard && { ...shard, cases: total }), jsonl: toJsonLines }[argv.format];
     writeOut(render(results), argv.o);
     // the report itself stays pure; people and CI read the counts on stderr

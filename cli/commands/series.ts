@@ -1,14 +1,24 @@
 // famfs-harness series FILE.mbox [--json]
 import type { Argv } from 'yargs';
-import { readMail } from '../../checks/mail';
+import { MailError, readMail, unpackMail } from '../../checks/mail';
 import { analyzeSeries, rowsToRecheck, SeriesReport } from '../../checks/series';
 import { buildPortMap } from '../../checks/portmap';
 import { builtinVectorFiles, loadVectorFile } from '../../checks/vectors';
 import { readFileOrFail, jsonLine, UsageError, chalk, EXIT_OK } from '../io';
 
+/** The bytes of a mail file (an mbox, a patch, lore's t.mbox.gz unpacked); unreadable is a usage error. */
+export function mailBytes(file: string): Buffer {
+  try {
+    return unpackMail(readFileOrFail(file, 'mbox'));
+  } catch (e) {
+    if (e instanceof MailError) throw new UsageError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Read an mbox / patch / diff through the mail reader and analyse it; no patch is a usage error. */
 export function readSeries(file: string): SeriesReport {
-  const report = analyzeSeries(readMail(readFileOrFail(file, 'mbox')));
+  const report = analyzeSeries(readMail(mailBytes(file)));
   if (!report.patches.length) {
     const why = report.skipped.length ? ` (${report.skipped.map((s) => s.reason).join(', ')})` : '';
     throw new UsageError(`${file}: no patch found${why}; expected an mbox, a git format-patch file or a diff`);
