@@ -3,6 +3,7 @@
 
 static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   RegisterMmap(env, exports);
+  RegisterLock(env, exports);
   return exports;
 }
 

@@ -3,3 +3,4 @@
 #include <napi.h>
 
 void RegisterMmap(Napi::Env env, Napi::Object exports);  // famfs_mmap.cc
+void RegisterLock(Napi::Env env, Napi::Object exports);  // famfs_lock.cc

@@ -2,12 +2,13 @@
 // famfs's order (famfs_check_super, famfs_validate_log_header), every log entry
 // checked (seqnum == index, entry CRC), entries decoded into a typed model.
 import { decodeStruct, encodeStruct, encodeStructInto, cstring } from '../../uapi/layout';
+import { lockAddon } from './lock';
 import type { DaxStore } from '../../kernel/lib/dax';
 import {
-  famfs_log, famfs_log_add_daxdev, famfs_log_entry, famfs_log_entry_type, famfs_log_ext_type, famfs_log_file_meta,
+  famfs_log, famfs_log_entry, famfs_log_entry_type, famfs_log_ext_type, famfs_log_file_meta,
   famfs_log_fmap, famfs_log_mkdir, famfs_simple_extent, famfs_superblock, famfs_interleaved_ext, FAMFS_ALLOC_UNIT,
-  FAMFS_CURRENT_VERSION, FAMFS_LOG_MAGIC, FAMFS_SUPER_MAGIC, FMAP_EXT_OFFSET, IE_STRIPS_OFFSET, LOG_ENTRY_BODY,
-  LOG_ENTRY_CRC, LOG_ENTRY_SIZE, logEntryCrc, logHeaderCrc, superblockCrc, FAMFS_MAX_SIMPLE_EXTENTS,
+  FAMFS_CURRENT_VERSION, FAMFS_LOG_MAGIC, FAMFS_SUPER_MAGIC, FMAP_EXT_OFFSET, IE_STRIPS_OFFSET,
+  LOG_ENTRY_CRC, LOG_ENTRY_SIZE, logEntryCrc, logHeaderCrc, superblockCrc, FAMFS_MAX_SIMPLE_EXTENTS, FAMFS_MAX_PATHLEN, zlibCrc32,
 } from './format';
 
 /** A corrupt or unusable image. `code` names the check that failed. */
@@ -23,6 +24,8 @@ export interface FileEntry {
   type: 'file';
   index: number;
   relpath: string;
+  /** fm_relpath as stored: the bytes before the first NUL (all 80 if none) */
+  path_bytes?: Uint8Array;
   size: bigint;
   flags: number;
   uid: number;
@@ -31,70 +34,113 @@ export interface FileEntry {
   ext_type: number;
   /** fmap_nextents (simple) or fmap_niext (interleaved): the same u32 */
   nextents: number;
+  /** the first min(nextents, 16) simple extents */
   extents: LogExtent[];
+  /** ie[0]: nstrips as stored, the first min(nstrips, 16) strips */
   interleave: { nstrips: bigint; chunk_size: bigint; strips: LogExtent[] } | null;
 }
 
-export interface MkdirEntry { type: 'mkdir'; index: number; relpath: string; uid: number; gid: number; mode: number }
+export interface MkdirEntry { type: 'mkdir'; index: number; relpath: string; path_bytes?: Uint8Array; uid: number; gid: number; mode: number }
 export interface DaxdevEntry { type: 'add_daxdev'; index: number; size: bigint; dd_index: number }
 export interface OtherEntry { type: 'delete' | 'invalid' | 'unknown'; index: number; code: number }
 export type LogEntry = FileEntry | MkdirEntry | DaxdevEntry | OtherEntry;
 
-export interface BadEntry { index: number; why: string }
+export interface BadEntry { index: number; why: string; field?: string }
 
-const readExt = (b: Uint8Array, off: number): LogExtent => {
-  const e = decodeStruct(famfs_simple_extent, b, off);
-  return { devindex: e.se_devindex, offset: e.se_offset, len: e.se_len };
-};
+// Fixed offsets inside one 544-byte struct famfs_log_entry (userspace-spec §1.5,
+// §1.6): the body starts at 16; file meta, its fmap at body+104, the extent
+// array at fmap+16. Read straight from a DataView, no struct decoder per entry.
+const E_SEQNUM = 0;
+const E_TYPE = 8;
+const FM_SIZE = 16;
+const FM_FLAGS = 24;
+const FM_UID = 28;
+const FM_GID = 32;
+const FM_MODE = 36;
+const FM_RELPATH = 40;
+const FMAP_EXT_TYPE = 120;
+const FMAP_NEXTENTS = 128;
+const FMAP_EXT = 136;
+const IE_NSTRIPS = FMAP_EXT;
+const IE_CHUNK = FMAP_EXT + 8;
+const IE_STRIPS = FMAP_EXT + IE_STRIPS_OFFSET;
+const MD_UID = 16;
+const MD_GID = 20;
+const MD_MODE = 24;
+const MD_RELPATH = 28;
+const DD_SIZE = 16;
+const DD_INDEX = 40;
+const SE_SIZE = 24;
 
-function decodeFile(body: Uint8Array, index: number): FileEntry {
-  const fm = decodeStruct(famfs_log_file_meta, body, 0);
-  const fmapOff = 104;
-  const fmap = decodeStruct(famfs_log_fmap, body, fmapOff);
-  const arr = fmapOff + FMAP_EXT_OFFSET;
-  const n = fmap.fmap_nextents;
+const utf8 = new TextDecoder();
+
+/** The path bytes of a relpath field: up to the first NUL, at most 80. */
+function pathBytes(b: Uint8Array, off: number): Uint8Array {
+  let end = off;
+  const lim = off + FAMFS_MAX_PATHLEN;
+  while (end < lim && b[end] !== 0) end++;
+  return b.slice(off, end);
+}
+
+function readExt(dv: DataView, off: number): LogExtent {
+  return { devindex: dv.getBigUint64(off, true), offset: dv.getBigUint64(off + 8, true), len: dv.getBigUint64(off + 16, true) };
+}
+
+function readExts(dv: DataView, off: number, n: number): LogExtent[] {
+  const out: LogExtent[] = new Array(n);
+  for (let j = 0; j < n; j++) out[j] = readExt(dv, off + SE_SIZE * j);
+  return out;
+}
+
+function decodeFile(raw: Uint8Array, dv: DataView, index: number): FileEntry {
+  const pb = pathBytes(raw, FM_RELPATH);
+  const extType = dv.getUint32(FMAP_EXT_TYPE, true);
+  const n = dv.getUint32(FMAP_NEXTENTS, true);
   const e: FileEntry = {
-    type: 'file', index, relpath: cstring(fm.fm_relpath), size: fm.fm_size, flags: fm.fm_flags, uid: fm.fm_uid, gid: fm.fm_gid,
-    mode: fm.fm_mode, ext_type: fmap.fmap_ext_type, nextents: n, extents: [], interleave: null,
+    type: 'file', index, relpath: utf8.decode(pb), path_bytes: pb, size: dv.getBigUint64(FM_SIZE, true), flags: dv.getUint32(FM_FLAGS, true),
+    uid: dv.getUint32(FM_UID, true), gid: dv.getUint32(FM_GID, true), mode: dv.getUint32(FM_MODE, true), ext_type: extType, nextents: n, extents: [], interleave: null,
   };
-  if (fmap.fmap_ext_type === famfs_log_ext_type.FAMFS_EXT_INTERLEAVE) {
-    const ie = decodeStruct(famfs_interleaved_ext, body, arr);
-    const ns = Number(ie.ie_nstrips < BigInt(FAMFS_MAX_SIMPLE_EXTENTS) ? ie.ie_nstrips : BigInt(FAMFS_MAX_SIMPLE_EXTENTS));
-    const strips = Array.from({ length: ns }, (_, j) => readExt(body, arr + IE_STRIPS_OFFSET + 24 * j));
-    e.interleave = { nstrips: ie.ie_nstrips, chunk_size: ie.ie_chunk_size, strips };
+  if (extType === famfs_log_ext_type.FAMFS_EXT_INTERLEAVE) {
+    const ns = dv.getBigUint64(IE_NSTRIPS, true);
+    const shown = ns < BigInt(FAMFS_MAX_SIMPLE_EXTENTS) ? Number(ns) : FAMFS_MAX_SIMPLE_EXTENTS;
+    e.interleave = { nstrips: ns, chunk_size: dv.getBigUint64(IE_CHUNK, true), strips: readExts(dv, IE_STRIPS, shown) };
   } else {
-    e.extents = Array.from({ length: Math.min(n, FAMFS_MAX_SIMPLE_EXTENTS) }, (_, j) => readExt(body, arr + 24 * j));
+    e.extents = readExts(dv, FMAP_EXT, Math.min(n, FAMFS_MAX_SIMPLE_EXTENTS));
   }
   return e;
 }
 
-/** Decode one 544-byte entry (already validated). */
-export function decodeEntry(raw: Uint8Array, index: number): LogEntry {
-  const h = decodeStruct(famfs_log_entry, raw, 0);
-  const body = raw.subarray(LOG_ENTRY_BODY, LOG_ENTRY_CRC);
-  switch (h.famfs_log_entry_type) {
-    case famfs_log_entry_type.FAMFS_LOG_FILE: return decodeFile(body, index);
+const view = (raw: Uint8Array) => new DataView(raw.buffer, raw.byteOffset, LOG_ENTRY_SIZE);
+
+/** Decode one 544-byte entry (already validated), by fixed offsets. */
+export function decodeEntry(raw: Uint8Array, index: number, dv: DataView = view(raw)): LogEntry {
+  const type = dv.getUint32(E_TYPE, true);
+  switch (type) {
+    case famfs_log_entry_type.FAMFS_LOG_FILE: return decodeFile(raw, dv, index);
     case famfs_log_entry_type.FAMFS_LOG_MKDIR: {
-      const m = decodeStruct(famfs_log_mkdir, body, 0);
-      return { type: 'mkdir', index, relpath: cstring(m.md_relpath), uid: m.md_uid, gid: m.md_gid, mode: m.md_mode };
+      const pb = pathBytes(raw, MD_RELPATH);
+      return { type: 'mkdir', index, relpath: utf8.decode(pb), path_bytes: pb, uid: dv.getUint32(MD_UID, true), gid: dv.getUint32(MD_GID, true), mode: dv.getUint32(MD_MODE, true) };
     }
-    case famfs_log_entry_type.FAMFS_LOG_ADD_DAXDEV: {
-      const d = decodeStruct(famfs_log_add_daxdev, body, 0);
-      return { type: 'add_daxdev', index, size: d.dd_size, dd_index: d.dd_index };
-    }
-    case famfs_log_entry_type.FAMFS_LOG_DELETE: return { type: 'delete', index, code: 2 };
-    case famfs_log_entry_type.FAMFS_LOG_INVALID: return { type: 'invalid', index, code: 4 };
-    default: return { type: 'unknown', index, code: h.famfs_log_entry_type };
+    case famfs_log_entry_type.FAMFS_LOG_ADD_DAXDEV:
+      return { type: 'add_daxdev', index, size: dv.getBigUint64(DD_SIZE, true), dd_index: dv.getUint32(DD_INDEX, true) };
+    case famfs_log_entry_type.FAMFS_LOG_DELETE: return { type: 'delete', index, code: type };
+    case famfs_log_entry_type.FAMFS_LOG_INVALID: return { type: 'invalid', index, code: type };
+    default: return { type: 'unknown', index, code: type };
   }
 }
 
 /** famfs_validate_log_entry(): seqnum == index and the entry crc; decoded, or why it is bad. */
 export function validateEntry(raw: Uint8Array, index: number): LogEntry | BadEntry {
-  const h = decodeStruct(famfs_log_entry, raw, 0);
-  if (h.famfs_log_entry_seqnum !== BigInt(index)) return { index, why: `seqnum ${h.famfs_log_entry_seqnum} != index ${index}` };
-  const crc = logEntryCrc(raw);
-  if (h.famfs_log_entry_crc !== crc) return { index, why: `entry crc 0x${h.famfs_log_entry_crc.toString(16)}, computed 0x${crc.toString(16)}` };
-  return decodeEntry(raw, index);
+  const dv = view(raw);
+  // seqnum == index without a BigInt: low word == index, high word 0 (index < 2^32)
+  if (dv.getUint32(E_SEQNUM, true) !== index || dv.getUint32(E_SEQNUM + 4, true) !== 0) {
+    return { index, field: 'famfs_log_entry_seqnum', why: `seqnum ${dv.getBigUint64(E_SEQNUM, true)} != index ${index}` };
+  }
+  const crc = zlibCrc32(raw.subarray(0, LOG_ENTRY_CRC));
+  if (dv.getUint32(LOG_ENTRY_CRC, true) !== crc || dv.getUint32(LOG_ENTRY_CRC + 4, true) !== 0) {
+    return { index, field: 'famfs_log_entry_crc', why: `entry crc 0x${dv.getBigUint64(LOG_ENTRY_CRC, true).toString(16)}, computed 0x${crc.toString(16)}` };
+  }
+  return decodeEntry(raw, index, dv);
 }
 
 /** The 520-byte body of a FILE entry. */
@@ -187,6 +233,14 @@ export class FamfsImage {
     return this.logOffset + BigInt(famfs_log.size) + BigInt(i) * BigInt(LOG_ENTRY_SIZE);
   }
 
+  /** The used part of the log, entries 0..n-1, in one read (a view where the store has one). */
+  entryBytes(n: number): Uint8Array {
+    const off = this.entryOffset(0);
+    const len = n * LOG_ENTRY_SIZE;
+    if (off + BigInt(len) > this.store.size) throw new ImageError('truncated', `the log's entries end at ${off + BigInt(len)}, the image at ${this.store.size}`);
+    return this.store.view?.(Number(off), len) ?? this.bytes(off, len);
+  }
+
   /** Every entry up to next_index, in log order. Validates superblock and header first. */
   readLog(): { entries: LogEntry[]; bad: BadEntry[] } {
     this.checkSuper();
@@ -194,8 +248,7 @@ export class FamfsImage {
     const n = Number(this.logHeader().famfs_log_next_index);
     const entries: LogEntry[] = [];
     const bad: BadEntry[] = [];
-    // one read for the whole used log: faster than an entry at a time
-    const all = this.bytes(this.entryOffset(0), n * LOG_ENTRY_SIZE);
+    const all = this.entryBytes(n);
     for (let i = 0; i < n; i++) {
       const e = validateEntry(all.subarray(i * LOG_ENTRY_SIZE, (i + 1) * LOG_ENTRY_SIZE), i);
       if ('why' in e) bad.push(e);
@@ -204,8 +257,13 @@ export class FamfsImage {
     return { entries, bad };
   }
 
-  /** famfs_append_log(): seqnum = next_seqnum, crc, copy into slot next_index, bump both counters. */
-  append(type: famfs_log_entry_type, body: Uint8Array): number {
+  /**
+   * famfs_append_log(), crash-ordered: the entry (seqnum = next_seqnum, crc) is
+   * written into slot next_index and flushed, and only then are both counters
+   * bumped — in one 16-byte store where the store is a mapping — and flushed.
+   * A process killed before the counters land leaves the log as it was.
+   */
+  append(type: famfs_log_entry_type, body: Uint8Array, flush: () => void = () => {}): number {
     const lo = this.logOffset;
     const h = this.logHeader();
     if (h.famfs_log_next_index > h.famfs_log_last_index) throw new ImageError('log_full', `the log is full (${h.famfs_log_last_index + 1n} entries)`);
@@ -213,11 +271,23 @@ export class FamfsImage {
     const raw = encodeStruct(famfs_log_entry, { famfs_log_entry_seqnum: h.famfs_log_next_seqnum, famfs_log_entry_type: type, body });
     new DataView(raw.buffer).setBigUint64(LOG_ENTRY_CRC, logEntryCrc(raw), true);
     this.store.write(Number(this.entryOffset(index)), raw);
+    flush();
+    this.storeCounters(lo + 32n, h.famfs_log_next_seqnum + 1n, h.famfs_log_next_index + 1n);
+    flush();
+    return index;
+  }
+
+  /** next_seqnum and next_index (the header crc does not cover them), never one without the other. */
+  private storeCounters(at: bigint, seqnum: bigint, index: bigint): void {
+    const native = lockAddon();
+    const mapped = this.store.kind === 'mmap' || this.store.kind === 'devdax';
+    const v = mapped && native && at % 16n === 0n ? this.store.view?.(Number(at), 16) : null;
+    if (v && native) { native.storePair(v, seqnum, index); return; }
+    // pread/pwrite and memory stores: one 16-byte pwrite cannot be cut by a signal
     const counters = new Uint8Array(16);
     const dv = new DataView(counters.buffer);
-    dv.setBigUint64(0, h.famfs_log_next_seqnum + 1n, true);
-    dv.setBigUint64(8, h.famfs_log_next_index + 1n, true);
-    this.store.write(Number(lo) + 32, counters); // the header crc does not cover them
-    return index;
+    dv.setBigUint64(0, seqnum, true);
+    dv.setBigUint64(8, index, true);
+    this.store.write(Number(at), counters);
   }
 }

@@ -30,8 +30,11 @@ export function fmapSpecOf(f: FileEntry): FmapSpec {
   return { ext_type: f.ext_type, file_size: hx(f.size), nextents: f.nextents, extents: f.extents.map(ext) };
 }
 
-/** The server's view of an image: every played file and directory, plus .meta/. */
-export function serverConfigFromImage(img: FamfsImage): ServerConfig {
+/**
+ * The server's view of an image: every played file and directory, plus .meta/.
+ * `pending` is a file allocated but not yet logged (its data is written first).
+ */
+export function serverConfigFromImage(img: FamfsImage, pending?: FileEntry): ServerConfig {
   const { entries } = img.readLog();
   const sb = img.superblock();
   const files: ServerFile[] = [
@@ -41,13 +44,14 @@ export function serverConfigFromImage(img: FamfsImage): ServerConfig {
   for (const [path, n] of logplay(entries).tree) {
     files.push(n.kind === 'dir' ? { path, kind: 'dir', mode: n.mode } : { path, mode: n.mode, fmap: fmapSpecOf(n.file as FileEntry) });
   }
+  if (pending) files.push({ path: pending.relpath, mode: pending.mode, fmap: fmapSpecOf(pending) });
   return { files, daxdevs: [deviceName(img) || DEFAULT_DEVICE] };
 }
 
 /** A simulated machine with the image's store as its daxdev, mounted through the server model. */
-export function mountImage(store: DaxStore): World {
+export function mountImage(store: DaxStore, pending?: FileEntry): World {
   const img = new FamfsImage(store);
-  const cfg = serverConfigFromImage(img);
+  const cfg = serverConfigFromImage(img, pending);
   return createWorld({ devices: [{ name: cfg.daxdevs[0], store }], daxdevs: cfg.daxdevs, files: cfg.files });
 }
 
