@@ -10,7 +10,7 @@ import {
   logHeaderCrc, logLastIndex, superblockCrc, validLogLen, famfs_superblock,
 } from './format';
 import { AllocBitmap } from './alloc';
-import { FamfsImage, FileEntry, LogEntry, LogExtent, MkdirEntry, validateEntry } from './image';
+import { FamfsImage, FileEntry, LogEntry, LogExtent, MkdirEntry, validateEntryAt, viewOf } from './image';
 
 export interface Problem {
   /** log entry index; null for the superblock, the log header or the image */
@@ -29,6 +29,10 @@ export interface ImageCheck {
   bitmap: AllocBitmap | null;
   next_index: number;
   capacity: number;
+  /** files and directories the log plays into, and the sum of the file sizes */
+  files: number;
+  directories: number;
+  size_sum: bigint;
 }
 
 export function problemLine(p: Problem): string {
@@ -76,17 +80,33 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Why a stored relpath is not a clean relative famfs path (empty list: fine). */
 export function pathProblems(b: Uint8Array): string[] {
   if (b.length === 0) return ['empty path'];
+  let ctl = -1;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if ((c < 0x20 || c === 0x7f) && ctl < 0) ctl = i;
+  }
   const why: string[] = [];
   if (b.length >= FAMFS_MAX_PATHLEN) why.push(`not NUL-terminated within ${FAMFS_MAX_PATHLEN} bytes`);
   if (b[0] === 0x2f) why.push('absolute path (starts with /)');
-  const ctl = b.findIndex((c) => c < 0x20 || c === 0x7f);
   if (ctl >= 0) why.push(`control character 0x${b[ctl].toString(16).padStart(2, '0')} at byte ${ctl}`);
-  let text: string;
-  try { text = strictUtf8.decode(b); } catch { return [...why, 'not valid UTF-8']; }
-  const parts = text.split('/');
-  if (parts.includes('..')) why.push("contains a '..' component");
-  if (parts.includes('.')) why.push("contains a '.' component");
-  if (parts.slice(b[0] === 0x2f ? 1 : 0).includes('')) why.push('contains an empty component (// or a trailing /)');
+  let t: string;
+  try { t = strictUtf8.decode(b); } catch { return [...why, 'not valid UTF-8']; }
+  return why.concat(componentProblems(t));
+}
+
+/** A path of printable ASCII shorter than 80 bytes: only its shape can be wrong. */
+export function plainPathProblems(t: string): string[] {
+  if (!t) return ['empty path'];
+  return t.charCodeAt(0) === 0x2f ? ['absolute path (starts with /)', ...componentProblems(t)] : componentProblems(t);
+}
+
+function componentProblems(t: string): string[] {
+  const why: string[] = [];
+  if (t.includes('.')) {
+    if (/(^|\/)\.\.(\/|$)/.test(t)) why.push("contains a '..' component");
+    if (/(^|\/)\.(\/|$)/.test(t)) why.push("contains a '.' component");
+  }
+  if (t.includes('//') || t.endsWith('/')) why.push('contains an empty component (// or a trailing /)');
   return why;
 }
 
@@ -98,6 +118,9 @@ class EntryChecker {
   /** daxdev sizes by devindex: 0 is the image itself, ADD_DAXDEV adds more */
   readonly devs: bigint[];
   readonly owner: Int32Array;
+  files = 0;
+  directories = 0;
+  sizeSum = 0n;
 
   constructor(readonly bm: AllocBitmap, readonly logEnd: bigint, readonly au: bigint, imageSize: bigint) {
     this.devs = [imageSize];
@@ -110,12 +133,11 @@ class EntryChecker {
 
   /** Path rules, then the tree: parents logged as directories, no duplicate. */
   private place(e: FileEntry | MkdirEntry, field: string): boolean {
-    const whys = pathProblems(e.path_bytes ?? new TextEncoder().encode(e.relpath));
+    const whys = e.path_bytes ? pathProblems(e.path_bytes) : plainPathProblems(e.relpath);
     for (const w of whys) this.bad(e.index, field, w);
     if (whys.length) return false;
-    const parts = e.relpath.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const p = parts.slice(0, i).join('/');
+    for (let slash = e.relpath.indexOf('/'); slash > 0; slash = e.relpath.indexOf('/', slash + 1)) {
+      const p = e.relpath.substring(0, slash);
       const n = this.tree.get(p);
       if (n?.kind === 'file') { this.bad(e.index, field, `'${e.relpath}' is under '${p}', a file (entry ${n.index})`); return false; }
       if (!n) { this.bad(e.index, field, `parent directory '${p}' is not logged before this entry`); return false; }
@@ -123,6 +145,7 @@ class EntryChecker {
     const dup = this.tree.get(e.relpath);
     if (dup) { this.bad(e.index, field, `duplicate: '${e.relpath}' is already a ${dup.kind} (entry ${dup.index})`); return false; }
     this.tree.set(e.relpath, { kind: e.type === 'file' ? 'file' : 'dir', index: e.index });
+    if (e.type === 'file') { this.files++; this.sizeSum += e.size; } else this.directories++;
     return true;
   }
 
@@ -216,20 +239,21 @@ class EntryChecker {
 export function checkImage(img: FamfsImage): ImageCheck {
   const problems: Problem[] = [];
   const heads = checkHeads(img, problems);
-  if (!heads) return { problems, fatal: true, entries: [], bitmap: null, next_index: 0, capacity: 0 };
+  if (!heads) return { problems, fatal: true, entries: [], bitmap: null, next_index: 0, capacity: 0, files: 0, directories: 0, size_sum: 0n };
   const logEnd = heads.logOffset + heads.logLen;
   const bm = new AllocBitmap(img.store.size);
   bm.mark(0n, logEnd);
   const chk = new EntryChecker(bm, logEnd, heads.allocUnit, img.store.size);
   const all = img.entryBytes(heads.next);
   const entries: LogEntry[] = [];
+  const dv = viewOf(all);
   for (let i = 0; i < heads.next; i++) {
-    const e = validateEntry(all.subarray(i * LOG_ENTRY_SIZE, (i + 1) * LOG_ENTRY_SIZE), i);
+    const e = validateEntryAt(all, dv, i);
     if ('why' in e) { chk.problems.push({ index: i, field: e.field ?? 'entry', why: e.why }); continue; }
     entries.push(e);
     chk.entry(e);
   }
-  return { problems: problems.concat(chk.problems), fatal: false, entries, bitmap: bm, next_index: heads.next, capacity: heads.capacity };
+  return { problems: problems.concat(chk.problems), fatal: false, entries, bitmap: bm, next_index: heads.next, capacity: heads.capacity, files: chk.files, directories: chk.directories, size_sum: chk.sizeSum };
 }
 
 /** The first problem as one line, with how many more there are. */

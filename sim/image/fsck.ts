@@ -4,7 +4,6 @@
 // famfs's own fsck returns only the collision count (Documentation/images.md).
 import { checkImage, Problem, problemLine } from './check';
 import { FamfsImage } from './image';
-import { logplay } from './logplay';
 
 export interface FsckReport {
   ok: boolean;
@@ -19,7 +18,6 @@ export interface FsckReport {
   files: number;
   directories: number;
   collisions: number;
-  logplay_errors: string[];
   size_sum: string;
   allocated: string;
   space_amplification: number;
@@ -40,20 +38,13 @@ export function fsck(img: FamfsImage): FsckReport {
     entries: c.next_index, log_capacity: c.capacity,
     bad_entries: c.problems.filter((p) => p.index !== null && /^famfs_log_entry_(seqnum|crc)$/.test(p.field)).map((p) => ({ index: p.index as number, why: p.why })),
   };
-  if (!c.bitmap) return { ...base, files: 0, directories: 0, collisions: 0, logplay_errors: [], size_sum: '0', allocated: '0', space_amplification: 0, percent_used: 0 };
+  if (!c.bitmap) return { ...base, files: 0, directories: 0, collisions: 0, size_sum: '0', allocated: '0', space_amplification: 0, percent_used: 0 };
   const bm = c.bitmap;
-  const play = logplay(c.entries);
-  let sizeSum = 0n;
-  let files = 0;
-  let dirs = 0;
-  for (const n of play.tree.values()) {
-    if (n.kind === 'dir') dirs++;
-    else { files++; sizeSum += n.file?.size ?? 0n; }
-  }
   const sb = img.superblock();
   const allocated = BigInt(bm.used()) * bm.au - (sb.ts_log_offset + sb.ts_log_len);
+  const sizeSum = c.size_sum;
   return {
-    ...base, files, directories: dirs, collisions: bm.collisions, logplay_errors: play.errors,
+    ...base, files: c.files, directories: c.directories, collisions: bm.collisions,
     size_sum: sizeSum.toString(), allocated: allocated.toString(),
     space_amplification: sizeSum ? Number((allocated * 1000n) / sizeSum) / 1000 : 0,
     percent_used: Math.round((bm.used() / bm.nau) * 10000) / 100,

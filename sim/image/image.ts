@@ -24,7 +24,7 @@ export interface FileEntry {
   type: 'file';
   index: number;
   relpath: string;
-  /** fm_relpath as stored: the bytes before the first NUL (all 80 if none) */
+  /** fm_relpath as stored (the bytes before the first NUL, all 80 if none), when not plain printable ASCII */
   path_bytes?: Uint8Array;
   size: bigint;
   flags: number;
@@ -74,73 +74,96 @@ const SE_SIZE = 24;
 
 const utf8 = new TextDecoder();
 
-/** The path bytes of a relpath field: up to the first NUL, at most 80. */
-function pathBytes(b: Uint8Array, off: number): Uint8Array {
+/**
+ * The text of a relpath field (up to the first NUL, at most 80 bytes), and its
+ * bytes when they are anything but printable ASCII — the checker needs them
+ * then; the common case allocates only the string.
+ */
+function readPath(b: Uint8Array, off: number): { text: string; bytes: Uint8Array | undefined } {
   let end = off;
+  let plain = true;
   const lim = off + FAMFS_MAX_PATHLEN;
-  while (end < lim && b[end] !== 0) end++;
-  return b.slice(off, end);
-}
-
-function readExt(dv: DataView, off: number): LogExtent {
-  return { devindex: dv.getBigUint64(off, true), offset: dv.getBigUint64(off + 8, true), len: dv.getBigUint64(off + 16, true) };
+  for (; end < lim; end++) {
+    const c = b[end];
+    if (c === 0) break;
+    if (c < 0x20 || c > 0x7e) plain = false;
+  }
+  if (plain && end < lim) return { text: String.fromCharCode.apply(null, b.subarray(off, end) as unknown as number[]), bytes: undefined };
+  const bytes = b.slice(off, end);
+  return { text: utf8.decode(bytes), bytes };
 }
 
 function readExts(dv: DataView, off: number, n: number): LogExtent[] {
   const out: LogExtent[] = new Array(n);
-  for (let j = 0; j < n; j++) out[j] = readExt(dv, off + SE_SIZE * j);
+  for (let j = 0; j < n; j++) {
+    const o = off + SE_SIZE * j;
+    out[j] = { devindex: dv.getBigUint64(o, true), offset: dv.getBigUint64(o + 8, true), len: dv.getBigUint64(o + 16, true) };
+  }
   return out;
 }
 
-function decodeFile(raw: Uint8Array, dv: DataView, index: number): FileEntry {
-  const pb = pathBytes(raw, FM_RELPATH);
-  const extType = dv.getUint32(FMAP_EXT_TYPE, true);
-  const n = dv.getUint32(FMAP_NEXTENTS, true);
+// Every decoder reads entry `index` at byte `at` of a buffer `b` viewed by `dv`.
+function decodeFile(b: Uint8Array, dv: DataView, at: number, index: number): FileEntry {
+  const path = readPath(b, at + FM_RELPATH);
+  const extType = dv.getUint32(at + FMAP_EXT_TYPE, true);
+  const n = dv.getUint32(at + FMAP_NEXTENTS, true);
   const e: FileEntry = {
-    type: 'file', index, relpath: utf8.decode(pb), path_bytes: pb, size: dv.getBigUint64(FM_SIZE, true), flags: dv.getUint32(FM_FLAGS, true),
-    uid: dv.getUint32(FM_UID, true), gid: dv.getUint32(FM_GID, true), mode: dv.getUint32(FM_MODE, true), ext_type: extType, nextents: n, extents: [], interleave: null,
+    type: 'file', index, relpath: path.text, path_bytes: path.bytes, size: dv.getBigUint64(at + FM_SIZE, true), flags: dv.getUint32(at + FM_FLAGS, true),
+    uid: dv.getUint32(at + FM_UID, true), gid: dv.getUint32(at + FM_GID, true), mode: dv.getUint32(at + FM_MODE, true), ext_type: extType, nextents: n, extents: [], interleave: null,
   };
   if (extType === famfs_log_ext_type.FAMFS_EXT_INTERLEAVE) {
-    const ns = dv.getBigUint64(IE_NSTRIPS, true);
+    const ns = dv.getBigUint64(at + IE_NSTRIPS, true);
     const shown = ns < BigInt(FAMFS_MAX_SIMPLE_EXTENTS) ? Number(ns) : FAMFS_MAX_SIMPLE_EXTENTS;
-    e.interleave = { nstrips: ns, chunk_size: dv.getBigUint64(IE_CHUNK, true), strips: readExts(dv, IE_STRIPS, shown) };
+    e.interleave = { nstrips: ns, chunk_size: dv.getBigUint64(at + IE_CHUNK, true), strips: readExts(dv, at + IE_STRIPS, shown) };
   } else {
-    e.extents = readExts(dv, FMAP_EXT, Math.min(n, FAMFS_MAX_SIMPLE_EXTENTS));
+    e.extents = readExts(dv, at + FMAP_EXT, Math.min(n, FAMFS_MAX_SIMPLE_EXTENTS));
   }
   return e;
 }
 
-const view = (raw: Uint8Array) => new DataView(raw.buffer, raw.byteOffset, LOG_ENTRY_SIZE);
-
-/** Decode one 544-byte entry (already validated), by fixed offsets. */
-export function decodeEntry(raw: Uint8Array, index: number, dv: DataView = view(raw)): LogEntry {
-  const type = dv.getUint32(E_TYPE, true);
+function decodeAt(b: Uint8Array, dv: DataView, at: number, index: number): LogEntry {
+  const type = dv.getUint32(at + E_TYPE, true);
   switch (type) {
-    case famfs_log_entry_type.FAMFS_LOG_FILE: return decodeFile(raw, dv, index);
+    case famfs_log_entry_type.FAMFS_LOG_FILE: return decodeFile(b, dv, at, index);
     case famfs_log_entry_type.FAMFS_LOG_MKDIR: {
-      const pb = pathBytes(raw, MD_RELPATH);
-      return { type: 'mkdir', index, relpath: utf8.decode(pb), path_bytes: pb, uid: dv.getUint32(MD_UID, true), gid: dv.getUint32(MD_GID, true), mode: dv.getUint32(MD_MODE, true) };
+      const path = readPath(b, at + MD_RELPATH);
+      return { type: 'mkdir', index, relpath: path.text, path_bytes: path.bytes, uid: dv.getUint32(at + MD_UID, true), gid: dv.getUint32(at + MD_GID, true), mode: dv.getUint32(at + MD_MODE, true) };
     }
     case famfs_log_entry_type.FAMFS_LOG_ADD_DAXDEV:
-      return { type: 'add_daxdev', index, size: dv.getBigUint64(DD_SIZE, true), dd_index: dv.getUint32(DD_INDEX, true) };
+      return { type: 'add_daxdev', index, size: dv.getBigUint64(at + DD_SIZE, true), dd_index: dv.getUint32(at + DD_INDEX, true) };
     case famfs_log_entry_type.FAMFS_LOG_DELETE: return { type: 'delete', index, code: type };
     case famfs_log_entry_type.FAMFS_LOG_INVALID: return { type: 'invalid', index, code: type };
     default: return { type: 'unknown', index, code: type };
   }
 }
 
-/** famfs_validate_log_entry(): seqnum == index and the entry crc; decoded, or why it is bad. */
-export function validateEntry(raw: Uint8Array, index: number): LogEntry | BadEntry {
-  const dv = view(raw);
+/**
+ * famfs_validate_log_entry() for entry `index` of a log's entry array `all`
+ * (viewed by `dv`): seqnum == index and the entry crc; decoded, or why it is bad.
+ */
+export function validateEntryAt(all: Uint8Array, dv: DataView, index: number, at = index * LOG_ENTRY_SIZE): LogEntry | BadEntry {
   // seqnum == index without a BigInt: low word == index, high word 0 (index < 2^32)
-  if (dv.getUint32(E_SEQNUM, true) !== index || dv.getUint32(E_SEQNUM + 4, true) !== 0) {
-    return { index, field: 'famfs_log_entry_seqnum', why: `seqnum ${dv.getBigUint64(E_SEQNUM, true)} != index ${index}` };
+  if (dv.getUint32(at + E_SEQNUM, true) !== index || dv.getUint32(at + E_SEQNUM + 4, true) !== 0) {
+    return { index, field: 'famfs_log_entry_seqnum', why: `seqnum ${dv.getBigUint64(at + E_SEQNUM, true)} != index ${index}` };
   }
-  const crc = zlibCrc32(raw.subarray(0, LOG_ENTRY_CRC));
-  if (dv.getUint32(LOG_ENTRY_CRC, true) !== crc || dv.getUint32(LOG_ENTRY_CRC + 4, true) !== 0) {
-    return { index, field: 'famfs_log_entry_crc', why: `entry crc 0x${dv.getBigUint64(LOG_ENTRY_CRC, true).toString(16)}, computed 0x${crc.toString(16)}` };
+  const crc = zlibCrc32(all.subarray(at, at + LOG_ENTRY_CRC));
+  if (dv.getUint32(at + LOG_ENTRY_CRC, true) !== crc || dv.getUint32(at + LOG_ENTRY_CRC + 4, true) !== 0) {
+    return { index, field: 'famfs_log_entry_crc', why: `entry crc 0x${dv.getBigUint64(at + LOG_ENTRY_CRC, true).toString(16)}, computed 0x${crc.toString(16)}` };
   }
-  return decodeEntry(raw, index, dv);
+  return decodeAt(all, dv, at, index);
+}
+
+/** A DataView over a byte array, for validateEntryAt. */
+export const viewOf = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+/** Decode one 544-byte entry (already validated), by fixed offsets. */
+export function decodeEntry(raw: Uint8Array, index: number): LogEntry {
+  return decodeAt(raw, viewOf(raw), 0, index);
+}
+
+/** One 544-byte entry on its own, validated as entry `index`. */
+export function validateEntry(raw: Uint8Array, index: number): LogEntry | BadEntry {
+  return validateEntryAt(raw, viewOf(raw), index, 0);
 }
 
 /** The 520-byte body of a FILE entry. */
@@ -249,8 +272,9 @@ export class FamfsImage {
     const entries: LogEntry[] = [];
     const bad: BadEntry[] = [];
     const all = this.entryBytes(n);
+    const dv = viewOf(all);
     for (let i = 0; i < n; i++) {
-      const e = validateEntry(all.subarray(i * LOG_ENTRY_SIZE, (i + 1) * LOG_ENTRY_SIZE), i);
+      const e = validateEntryAt(all, dv, i);
       if ('why' in e) bad.push(e);
       else entries.push(e);
     }
