@@ -5,7 +5,7 @@ import { decodeStruct, encodeStruct, encodeStructInto, cstring } from '../../uap
 import { lockAddon } from './lock';
 import type { DaxStore } from '../../kernel/lib/dax';
 import {
-  famfs_log, famfs_log_entry, famfs_log_entry_type, famfs_log_ext_type, famfs_log_file_meta,
+  famfs_log, famfs_log_add_daxdev, famfs_log_entry, famfs_log_entry_type, famfs_log_ext_type, famfs_log_file_meta,
   famfs_log_fmap, famfs_log_mkdir, famfs_simple_extent, famfs_superblock, famfs_interleaved_ext, FAMFS_ALLOC_UNIT,
   FAMFS_CURRENT_VERSION, FAMFS_LOG_MAGIC, FAMFS_SUPER_MAGIC, FMAP_EXT_OFFSET, IE_STRIPS_OFFSET,
   LOG_ENTRY_CRC, LOG_ENTRY_SIZE, logEntryCrc, logHeaderCrc, superblockCrc, FAMFS_MAX_SIMPLE_EXTENTS, FAMFS_MAX_PATHLEN, zlibCrc32,
@@ -48,29 +48,28 @@ export type LogEntry = FileEntry | MkdirEntry | DaxdevEntry | OtherEntry;
 export interface BadEntry { index: number; why: string; field?: string }
 
 // Fixed offsets inside one 544-byte struct famfs_log_entry (userspace-spec §1.5,
-// §1.6): the body starts at 16; file meta, its fmap at body+104, the extent
-// array at fmap+16. Read straight from a DataView, no struct decoder per entry.
-const E_SEQNUM = 0;
-const E_TYPE = 8;
-const FM_SIZE = 16;
-const FM_FLAGS = 24;
-const FM_UID = 28;
-const FM_GID = 32;
-const FM_MODE = 36;
-const FM_RELPATH = 40;
-const FMAP_EXT_TYPE = 120;
-const FMAP_NEXTENTS = 128;
-const FMAP_EXT = 136;
-const IE_NSTRIPS = FMAP_EXT;
-const IE_CHUNK = FMAP_EXT + 8;
-const IE_STRIPS = FMAP_EXT + IE_STRIPS_OFFSET;
-const MD_UID = 16;
-const MD_GID = 20;
-const MD_MODE = 24;
-const MD_RELPATH = 28;
-const DD_SIZE = 16;
-const DD_INDEX = 40;
-const SE_SIZE = 24;
+// §1.6), taken once from the declarative layouts: entries are then read straight
+// from a DataView, with no struct decoder per entry.
+const fieldAt = (l: { fields: readonly { name: string; offset: number }[] }, name: string): number => {
+  const f = l.fields.find((x) => x.name === name);
+  if (!f) throw new Error(`layout has no field ${name}`);
+  return f.offset;
+};
+const BODY = fieldAt(famfs_log_entry, 'body');
+const FMAP = BODY + fieldAt(famfs_log_file_meta, 'fm_fmap');
+const FMAP_EXT = FMAP + FMAP_EXT_OFFSET;
+const O = {
+  seqnum: fieldAt(famfs_log_entry, 'famfs_log_entry_seqnum'), type: fieldAt(famfs_log_entry, 'famfs_log_entry_type'),
+  fm_size: BODY + fieldAt(famfs_log_file_meta, 'fm_size'), fm_flags: BODY + fieldAt(famfs_log_file_meta, 'fm_flags'),
+  fm_uid: BODY + fieldAt(famfs_log_file_meta, 'fm_uid'), fm_gid: BODY + fieldAt(famfs_log_file_meta, 'fm_gid'),
+  fm_mode: BODY + fieldAt(famfs_log_file_meta, 'fm_mode'), fm_relpath: BODY + fieldAt(famfs_log_file_meta, 'fm_relpath'),
+  ext_type: FMAP + fieldAt(famfs_log_fmap, 'fmap_ext_type'), nextents: FMAP + fieldAt(famfs_log_fmap, 'fmap_nextents'), se: FMAP_EXT,
+  ie_nstrips: FMAP_EXT + fieldAt(famfs_interleaved_ext, 'ie_nstrips'), ie_chunk: FMAP_EXT + fieldAt(famfs_interleaved_ext, 'ie_chunk_size'), ie_strips: FMAP_EXT + IE_STRIPS_OFFSET,
+  md_uid: BODY + fieldAt(famfs_log_mkdir, 'md_uid'), md_gid: BODY + fieldAt(famfs_log_mkdir, 'md_gid'),
+  md_mode: BODY + fieldAt(famfs_log_mkdir, 'md_mode'), md_relpath: BODY + fieldAt(famfs_log_mkdir, 'md_relpath'),
+  dd_size: BODY + fieldAt(famfs_log_add_daxdev, 'dd_size'), dd_index: BODY + fieldAt(famfs_log_add_daxdev, 'dd_index'),
+  se_size: famfs_simple_extent.size,
+} as const;
 
 const utf8 = new TextDecoder();
 
@@ -96,7 +95,7 @@ function readPath(b: Uint8Array, off: number): { text: string; bytes: Uint8Array
 function readExts(dv: DataView, off: number, n: number): LogExtent[] {
   const out: LogExtent[] = new Array(n);
   for (let j = 0; j < n; j++) {
-    const o = off + SE_SIZE * j;
+    const o = off + O.se_size * j;
     out[j] = { devindex: dv.getBigUint64(o, true), offset: dv.getBigUint64(o + 8, true), len: dv.getBigUint64(o + 16, true) };
   }
   return out;
@@ -104,33 +103,33 @@ function readExts(dv: DataView, off: number, n: number): LogExtent[] {
 
 // Every decoder reads entry `index` at byte `at` of a buffer `b` viewed by `dv`.
 function decodeFile(b: Uint8Array, dv: DataView, at: number, index: number): FileEntry {
-  const path = readPath(b, at + FM_RELPATH);
-  const extType = dv.getUint32(at + FMAP_EXT_TYPE, true);
-  const n = dv.getUint32(at + FMAP_NEXTENTS, true);
+  const path = readPath(b, at + O.fm_relpath);
+  const extType = dv.getUint32(at + O.ext_type, true);
+  const n = dv.getUint32(at + O.nextents, true);
   const e: FileEntry = {
-    type: 'file', index, relpath: path.text, path_bytes: path.bytes, size: dv.getBigUint64(at + FM_SIZE, true), flags: dv.getUint32(at + FM_FLAGS, true),
-    uid: dv.getUint32(at + FM_UID, true), gid: dv.getUint32(at + FM_GID, true), mode: dv.getUint32(at + FM_MODE, true), ext_type: extType, nextents: n, extents: [], interleave: null,
+    type: 'file', index, relpath: path.text, path_bytes: path.bytes, size: dv.getBigUint64(at + O.fm_size, true), flags: dv.getUint32(at + O.fm_flags, true),
+    uid: dv.getUint32(at + O.fm_uid, true), gid: dv.getUint32(at + O.fm_gid, true), mode: dv.getUint32(at + O.fm_mode, true), ext_type: extType, nextents: n, extents: [], interleave: null,
   };
   if (extType === famfs_log_ext_type.FAMFS_EXT_INTERLEAVE) {
-    const ns = dv.getBigUint64(at + IE_NSTRIPS, true);
+    const ns = dv.getBigUint64(at + O.ie_nstrips, true);
     const shown = ns < BigInt(FAMFS_MAX_SIMPLE_EXTENTS) ? Number(ns) : FAMFS_MAX_SIMPLE_EXTENTS;
-    e.interleave = { nstrips: ns, chunk_size: dv.getBigUint64(at + IE_CHUNK, true), strips: readExts(dv, at + IE_STRIPS, shown) };
+    e.interleave = { nstrips: ns, chunk_size: dv.getBigUint64(at + O.ie_chunk, true), strips: readExts(dv, at + O.ie_strips, shown) };
   } else {
-    e.extents = readExts(dv, at + FMAP_EXT, Math.min(n, FAMFS_MAX_SIMPLE_EXTENTS));
+    e.extents = readExts(dv, at + O.se, Math.min(n, FAMFS_MAX_SIMPLE_EXTENTS));
   }
   return e;
 }
 
 function decodeAt(b: Uint8Array, dv: DataView, at: number, index: number): LogEntry {
-  const type = dv.getUint32(at + E_TYPE, true);
+  const type = dv.getUint32(at + O.type, true);
   switch (type) {
     case famfs_log_entry_type.FAMFS_LOG_FILE: return decodeFile(b, dv, at, index);
     case famfs_log_entry_type.FAMFS_LOG_MKDIR: {
-      const path = readPath(b, at + MD_RELPATH);
-      return { type: 'mkdir', index, relpath: path.text, path_bytes: path.bytes, uid: dv.getUint32(at + MD_UID, true), gid: dv.getUint32(at + MD_GID, true), mode: dv.getUint32(at + MD_MODE, true) };
+      const path = readPath(b, at + O.md_relpath);
+      return { type: 'mkdir', index, relpath: path.text, path_bytes: path.bytes, uid: dv.getUint32(at + O.md_uid, true), gid: dv.getUint32(at + O.md_gid, true), mode: dv.getUint32(at + O.md_mode, true) };
     }
     case famfs_log_entry_type.FAMFS_LOG_ADD_DAXDEV:
-      return { type: 'add_daxdev', index, size: dv.getBigUint64(at + DD_SIZE, true), dd_index: dv.getUint32(at + DD_INDEX, true) };
+      return { type: 'add_daxdev', index, size: dv.getBigUint64(at + O.dd_size, true), dd_index: dv.getUint32(at + O.dd_index, true) };
     case famfs_log_entry_type.FAMFS_LOG_DELETE: return { type: 'delete', index, code: type };
     case famfs_log_entry_type.FAMFS_LOG_INVALID: return { type: 'invalid', index, code: type };
     default: return { type: 'unknown', index, code: type };
@@ -143,8 +142,8 @@ function decodeAt(b: Uint8Array, dv: DataView, at: number, index: number): LogEn
  */
 export function validateEntryAt(all: Uint8Array, dv: DataView, index: number, at = index * LOG_ENTRY_SIZE): LogEntry | BadEntry {
   // seqnum == index without a BigInt: low word == index, high word 0 (index < 2^32)
-  if (dv.getUint32(at + E_SEQNUM, true) !== index || dv.getUint32(at + E_SEQNUM + 4, true) !== 0) {
-    return { index, field: 'famfs_log_entry_seqnum', why: `seqnum ${dv.getBigUint64(at + E_SEQNUM, true)} != index ${index}` };
+  if (dv.getUint32(at + O.seqnum, true) !== index || dv.getUint32(at + O.seqnum + 4, true) !== 0) {
+    return { index, field: 'famfs_log_entry_seqnum', why: `seqnum ${dv.getBigUint64(at + O.seqnum, true)} != index ${index}` };
   }
   const crc = zlibCrc32(all.subarray(at, at + LOG_ENTRY_CRC));
   if (dv.getUint32(at + LOG_ENTRY_CRC, true) !== crc || dv.getUint32(at + LOG_ENTRY_CRC + 4, true) !== 0) {
