@@ -69,7 +69,7 @@ describe('append order', () => {
 describe('a writer dying after every possible write', () => {
   for (const interleave of [false, true]) {
     test(`${interleave ? 'interleaved' : 'simple'} cp: fsck clean, the file absent or complete`, () => {
-      const data = contentFor('d/x', (4 << 20) + 12345);
+      const data = contentFor('d/x', (2 << 20) + 12345);
       const probe = new CrashingStore(base());
       cp(probe, 'd/x', data, interleave);
       const total = probe.ops.filter((o) => o !== 'flush').length;
