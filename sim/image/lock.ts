@@ -24,11 +24,16 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 export class ImageLock {
   private constructor(private fd: number, readonly path: string) {}
 
-  /** Open `path` and take the lock; ImageError('locked') after `timeoutMs`. */
+  /**
+   * Open `path` and take the lock; ImageError('locked') after `timeoutMs`.
+   * Without the addon a writer is refused; a reader goes on unlocked (appends
+   * are ordered so that a log read mid-append is still the log before it).
+   */
   static acquire(path: string, exclusive: boolean, timeoutMs = DEFAULT_LOCK_TIMEOUT_MS): ImageLock {
     const native = lockAddon();
-    if (!native) throw new ImageError('no_lock', `image locking needs the native addon: ${addonStatus()}`);
+    if (!native && exclusive) throw new ImageError('no_lock', `writing an image needs the native addon's flock: ${addonStatus()}`);
     const fd = fs.openSync(path, 'r');
+    if (!native) return new ImageLock(fd, path);
     try {
       native.flock(fd, exclusive, timeoutMs);
     } catch (e) {
