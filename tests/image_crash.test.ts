@@ -133,3 +133,19 @@ d('kill -9 of image cp at random moments (child processes)', () => {
     }
   }, 150_000);
 });
+
+describe('mkfs over an image, dying after every write', () => {
+  test('no valid superblock until the new log is complete', () => {
+    const probe = new CrashingStore(base());
+    mkfs(probe, { allowSmall: true, force: true, seed: 4 });
+    const writes = probe.ops.filter((o) => o !== 'flush').length;
+    for (let k = 0; k <= writes; k++) {
+      const s = new CrashingStore(base(), k);
+      try { mkfs(s, { allowSmall: true, force: true, seed: 4 }, () => s.flush()); } catch (e) { if (!(e instanceof Crash)) throw e; }
+      const r = fsck(new FamfsImage(s.inner));
+      if (k === 0) expect({ k, ok: r.ok, entries: r.entries }).toEqual({ k, ok: true, entries: 1 }); // the old file system, untouched
+      else if (k < writes) expect({ k, sb: r.superblock }).toEqual({ k, sb: expect.stringMatching(/^image: ts_magic: 0x0,/) });
+      else expect({ k, ok: r.ok, entries: r.entries }).toEqual({ k, ok: true, entries: 0 });
+    }
+  });
+});

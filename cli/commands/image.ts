@@ -147,9 +147,9 @@ export function register(y: Argv): Argv {
         try { new FileStore(img, { create: true, size }).close(); } catch (e) { throw new UsageError(`cannot create ${img}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
       }
       try {
-        locked(img, true, timeout, (store) => {
-          if (argv.kill) { killSuperblock(store); console.log(`${img}: superblock killed`); return; }
-          mkfs(store, { loglen, force: argv.force, devname: argv.device, allowSmall: argv.small });
+        locked(img, true, timeout, (store, lock) => {
+          if (argv.kill) { killSuperblock(store); lock.flush(); console.log(`${img}: superblock killed`); return; }
+          mkfs(store, { loglen, force: argv.force, devname: argv.device, allowSmall: argv.small }, () => lock.flush());
           const h = new FamfsImage(store).logHeader();
           console.log(`${img}: famfs on ${store.size} bytes, log of ${h.famfs_log_len} bytes (${h.famfs_log_last_index + 1n} entries)`);
         });

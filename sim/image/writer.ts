@@ -30,7 +30,7 @@ function uuidBytes(seed: number | undefined, salt: string): Uint8Array {
 }
 
 /** famfs_mkfs(): refuse an existing valid superblock without force, then write superblock + empty log. */
-export function mkfs(store: DaxStore, o: MkfsOptions = {}): void {
+export function mkfs(store: DaxStore, o: MkfsOptions = {}, flush: () => void = () => {}): void {
   const loglen = o.loglen ?? FAMFS_LOG_LEN;
   if (!validLogLen(loglen)) throw new ImageError('bad_loglen', `log length ${loglen} must be a power of two and at least 8 MiB`);
   if (!o.allowSmall && store.size < FAMFS_MIN_DEVSIZE) throw new ImageError('too_small', `device of ${store.size} bytes is smaller than 4 GiB`);
@@ -50,13 +50,19 @@ export function mkfs(store: DaxStore, o: MkfsOptions = {}): void {
     ts_daxdev: { dd_size: store.size, dd_daxdev: devname },
   });
   new DataView(sb.buffer).setBigUint64(96, superblockCrc(sb), true);
-  store.write(0, sb);
+  // The superblock goes last: a mkfs killed midway leaves no valid superblock
+  // (no file system), never a new superblock over a half-zeroed log.
+  killSuperblock(store);
+  flush();
   // zero the whole log (a re-mkfs must not leave old entries behind)
   const zero = new Uint8Array(1 << 20);
   for (let off = 0n; off < loglen; off += BigInt(zero.length)) store.write(Number(FAMFS_LOG_OFFSET + off), zero.subarray(0, Number(loglen - off < BigInt(zero.length) ? loglen - off : BigInt(zero.length))));
   const hdr = encodeStruct(famfs_log, { famfs_log_magic: FAMFS_LOG_MAGIC, famfs_log_len: loglen, famfs_log_last_index: logLastIndex(loglen) });
   new DataView(hdr.buffer).setBigUint64(24, logHeaderCrc(hdr), true);
   store.write(Number(FAMFS_LOG_OFFSET), hdr);
+  flush();
+  store.write(0, sb);
+  flush();
 }
 
 /** `famfs mkfs -k -f`: zero the superblock magic. */
