@@ -10,7 +10,7 @@ import type { DaxStore } from '../kernel/lib/dax';
 import { mkfs, FamfsWriter } from '../sim/image/writer';
 import { FamfsImage } from '../sim/image/image';
 import { fsck } from '../sim/image/fsck';
-import { catFile, mountImage, writeFile } from '../sim/image/serve';
+import { catFile, mountImage, mountImageWithPending, writeFile } from '../sim/image/serve';
 import { BIN, built, run, runRaw, scratch, newImage, contentFor, sha } from './image_cli_util';
 
 const M = 1n << 20n;
@@ -48,7 +48,7 @@ const copy = (s: MemoryStore) => { const c = new MemoryStore(s.size); const b = 
 /** The cp path: allocate, write data through the simulated kernel, then log. */
 function cp(store: CrashingStore, name: string, data: Uint8Array, interleave = false) {
   return new FamfsWriter(store, () => store.flush()).creat(name, BigInt(data.length), interleave ? { interleave: { nbuckets: 4, nstrips: 2, chunk_size: 2n * M }, mockStripe: true } : {}, (pending) => {
-    expect(writeFile(mountImage(store, pending), '/' + pending.relpath, data)).toBe(0);
+    expect(writeFile(mountImageWithPending(store, pending), '/' + pending.relpath, data)).toBe(0);
   });
 }
 

@@ -12,13 +12,17 @@ import { FAMFS_DEVNAME_LEN, FAMFS_MAX_NBUCKETS, FAMFS_MAX_SIMPLE_EXTENTS } from 
 import { AllocError, InterleaveParam } from '../../sim/image/alloc';
 import { fsck } from '../../sim/image/fsck';
 import { logplay } from '../../sim/image/logplay';
-import { catFile, fmapSpecOf, mountImage, writeFile } from '../../sim/image/serve';
+import { catFile, fmapSpecOf, mountImage, mountImageWithPending, writeFile } from '../../sim/image/serve';
 import { pattern } from '../../sim/scenario';
 import { encodeFmap, bytesToHex } from '../../uapi/fmap_codec';
 import { decodeFmapPayload } from '../../sim/fmap_tools';
 import { errnoName } from '../../kernel/lib/errno';
 import { DaxError } from '../../addon/index';
 import { jsonLine, parseSize, readFileOrFail, writeOut, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK } from '../io';
+
+const IMG_ARG = { type: 'string', demandOption: true, describe: 'the image: a file or a devdax device' } as const;
+const PATH_ARG = { type: 'string', demandOption: true, describe: 'a path inside the image' } as const;
+const JSON_ARG = { type: 'boolean', describe: 'one JSON object per line instead of text' } as const;
 
 /** The image's store: a devdax char device, or a file (mmap'd through the addon where built). */
 function openImage(img: string): DaxStore {
@@ -122,15 +126,14 @@ function out(json: boolean | undefined, obj: unknown, human: string): void {
   process.stdout.write(json ? jsonLine(obj) + '\n' : human + '\n');
 }
 
-const imgArg = (b: Argv) => b.positional('img', { type: 'string', demandOption: true });
-
 export function register(y: Argv): Argv {
   return y.command('image <action>', 'read, write, check and serve famfs file-system images', (a) => a
     .option('lock-timeout', { type: 'string', default: '60', describe: 'seconds to wait for the image lock held by another process' })
-    .command('mkfs <img>', 'write a superblock and an empty log (creates a sparse file if needed)', (b) => imgArg(b)
+    .command('mkfs <img>', 'write a superblock and an empty log (creates a sparse file if needed)', (b) => b
+      .positional('img', IMG_ARG)
       .option('size', { type: 'string', default: '4G', describe: 'size of a new image file' })
-      .option('loglen', { type: 'string', default: '8M' })
-      .option('force', { type: 'boolean', alias: 'f' })
+      .option('loglen', { type: 'string', default: '8M', describe: 'size of the metadata log' })
+      .option('force', { type: 'boolean', alias: 'f', describe: 'write over an existing valid superblock' })
       .option('kill', { type: 'boolean', alias: 'k', describe: 'with --force: zero the superblock magic' })
       .option('device', { type: 'string', default: '/dev/dax0.0', describe: 'daxdev path recorded in the superblock' })
       .option('small', { type: 'boolean', describe: 'allow images under 4 GiB' }),
@@ -158,16 +161,16 @@ export function register(y: Argv): Argv {
         throw e;
       }
     })
-    .command('mkdir <img> <path>', 'log a directory', (b) => imgArg(b).positional('path', { type: 'string', demandOption: true })
-      .option('p', { alias: 'parents', type: 'boolean' }).option('mode', { type: 'string', default: '755' }),
+    .command('mkdir <img> <path>', 'log a directory', (b) => b.positional('img', IMG_ARG).positional('path', PATH_ARG)
+      .option('p', { alias: 'parents', type: 'boolean', describe: 'create missing parent directories too' }).option('mode', { type: 'string', default: '755', describe: 'octal mode' }),
     (argv) => {
       const mode = octalMode(argv.mode);
       const n = locked(argv.img as string, true, timeoutOf(argv), (store, lock) => new FamfsWriter(store, () => lock.flush()).mkdir(argv.path as string, { parents: argv.p, mode }));
       console.log(`${argv.path}: ${n} director${n === 1 ? 'y' : 'ies'} logged`);
     })
-    .command('creat <img> <path>', 'allocate and log a file (optionally filled with seeded data)', (b) => interleaveOpts(imgArg(b).positional('path', { type: 'string', demandOption: true })
-      .option('size', { type: 'string', demandOption: true, alias: 's' }).option('seed', { type: 'string', alias: 'S', describe: 'fill with seeded data through the simulated kernel' })
-      .option('mode', { type: 'string', default: '644' })),
+    .command('creat <img> <path>', 'allocate and log a file (optionally filled with seeded data)', (b) => interleaveOpts(b.positional('img', IMG_ARG).positional('path', PATH_ARG)
+      .option('size', { type: 'string', demandOption: true, alias: 's', describe: 'file size (e.g. 4096, 0x200000, 8M)' }).option('seed', { type: 'string', alias: 'S', describe: 'fill with seeded data through the simulated kernel' })
+      .option('mode', { type: 'string', default: '644', describe: 'octal mode' })),
     (argv) => {
       const size = parseSize(argv.size, '--size');
       const o = creatOptions(argv as CreatArgs);
@@ -177,7 +180,7 @@ export function register(y: Argv): Argv {
         .creat(argv.path as string, size, o, seed === undefined ? undefined : (pending) => fillThroughKernel(store, pending, pattern(Number(size), seed))));
       console.log(`${f.relpath}: ${size} bytes, ${f.interleave ? `${f.interleave.nstrips} strips of ${f.interleave.strips[0].len}` : `extent at 0x${f.extents[0].offset.toString(16)}`}`);
     })
-    .command('cp <img> <src> <dest>', 'allocate, log and copy a host file in (data through the simulated kernel)', (b) => interleaveOpts(imgArg(b).positional('src', { type: 'string', demandOption: true }).positional('dest', { type: 'string', demandOption: true })),
+    .command('cp <img> <src> <dest>', 'allocate, log and copy a host file in (data through the simulated kernel)', (b) => interleaveOpts(b.positional('img', IMG_ARG).positional('src', { type: 'string', demandOption: true, describe: 'the host file to copy in' }).positional('dest', { type: 'string', demandOption: true, describe: 'its path inside the image' })),
       (argv) => {
         const o = creatOptions(argv as CreatArgs);
         const timeout = timeoutOf(argv);
@@ -187,7 +190,7 @@ export function register(y: Argv): Argv {
           .creat(argv.dest as string, BigInt(data.length), o, (pending) => fillThroughKernel(store, pending, data)));
         console.log(`${argv.src} -> ${f.relpath}: ${data.length} bytes`);
       })
-    .command('ls <img>', 'the files and directories the log plays into (names escaped)', (b) => imgArg(b).option('json', { type: 'boolean' }), (argv) => {
+    .command('ls <img>', 'the files and directories the log plays into (names escaped)', (b) => b.positional('img', IMG_ARG).option('json', JSON_ARG), (argv) => {
       const c = locked(argv.img as string, false, timeoutOf(argv), (store) => checkImage(new FamfsImage(store)));
       if (c.fatal) throw new CheckFailed(firstProblem(c));
       for (const [p, n] of [...logplay(c.entries).tree].sort(([x], [y]) => x.localeCompare(y))) {
@@ -196,7 +199,7 @@ export function register(y: Argv): Argv {
       }
       if (c.problems.length) throw new CheckFailed(firstProblem(c));
     })
-    .command('stat <img> <path>', 'one file or directory', (b) => imgArg(b).positional('path', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }), (argv) => {
+    .command('stat <img> <path>', 'one file or directory', (b) => b.positional('img', IMG_ARG).positional('path', PATH_ARG).option('json', JSON_ARG), (argv) => {
       const n = lookup(argv.img as string, argv.path as string, timeoutOf(argv));
       const f = n.file;
       const o = { path: argv.path, kind: n.kind, mode: n.mode.toString(8), uid: n.uid, gid: n.gid, size: f?.size.toString() ?? null, log_index: f?.index ?? null,
@@ -204,7 +207,7 @@ export function register(y: Argv): Argv {
         nstrips: f?.interleave?.nstrips.toString() ?? null, chunk_size: f?.interleave?.chunk_size.toString() ?? null };
       out(argv.json, o, `${escapeName(String(o.path))}: ${o.kind} mode ${o.mode} size ${o.size ?? '-'}${o.ext_type ? ` ${o.ext_type}${o.nstrips ? ` (${o.nstrips} strips, chunk ${o.chunk_size})` : ''}` : ''}\n${o.extents.map((e, i) => `  ${i}: dev ${e.devindex} offset ${e.offset} len ${e.len}`).join('\n')}`);
     })
-    .command('fmap <img> <path>', 'the GET_FMAP reply the server sends for a file, and what the kernel port makes of it', (b) => imgArg(b).positional('path', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }), (argv) => {
+    .command('fmap <img> <path>', 'the GET_FMAP reply the server sends for a file, and what the kernel port makes of it', (b) => b.positional('img', IMG_ARG).positional('path', PATH_ARG).option('json', JSON_ARG), (argv) => {
       const n = lookup(argv.img as string, argv.path as string, timeoutOf(argv));
       if (!n.file) throw new CheckFailed(`${argv.path} is a directory (GET_FMAP: -ENOENT)`);
       const payload = encodeFmap(fmapSpecOf(n.file));
@@ -212,7 +215,7 @@ export function register(y: Argv): Argv {
       out(argv.json, { path: argv.path, payload: bytesToHex(payload), kernel: parsed }, `${bytesToHex(payload)}\n${parsed.ok ? `kernel: accepted, ${parsed.meta.extents.join('; ')}` : `kernel: -${parsed.errno}: ${parsed.reason}`}`);
       process.exitCode = parsed.ok ? EXIT_OK : EXIT_FAIL;
     })
-    .command('fsck <img>', 'check superblock, log header and every entry; one line per problem (entry, field, why)', (b) => imgArg(b).option('json', { type: 'boolean' }), (argv) => {
+    .command('fsck <img>', 'check superblock, log header and every entry; one line per problem (entry, field, why)', (b) => b.positional('img', IMG_ARG).option('json', JSON_ARG), (argv) => {
       const r = locked(argv.img as string, false, timeoutOf(argv), (store) => fsck(new FamfsImage(store)));
       if (argv.json) process.stdout.write(jsonLine(r) + '\n');
       else {
@@ -223,7 +226,7 @@ export function register(y: Argv): Argv {
       }
       process.exitCode = r.ok ? EXIT_OK : EXIT_FAIL;
     })
-    .command('cat <img> <path>', 'read a file through the simulated kernel (server -> GET_FMAP -> iomap -> dax store); refuses a damaged image', (b) => imgArg(b).positional('path', { type: 'string', demandOption: true }).option('o', { alias: 'output', type: 'string' }), (argv) => {
+    .command('cat <img> <path>', 'read a file through the simulated kernel (server -> GET_FMAP -> iomap -> dax store); refuses a damaged image', (b) => b.positional('img', IMG_ARG).positional('path', PATH_ARG).option('o', { alias: 'output', type: 'string', describe: 'write the file\'s bytes here instead of stdout' }), (argv) => {
       const rel = imageOp(() => relative(argv.path as string));
       const got = locked(argv.img as string, false, timeoutOf(argv), (store) => {
         const c = checkImage(new FamfsImage(store));
@@ -247,6 +250,6 @@ function lookup(img: string, p: string, timeoutMs: number) {
 
 /** Write a pending (allocated, not yet logged) file's data through the simulated kernel. */
 function fillThroughKernel(store: DaxStore, pending: FileEntry, data: Uint8Array): void {
-  const rc = writeFile(mountImage(store, pending), '/' + pending.relpath, data);
+  const rc = writeFile(mountImageWithPending(store, pending), '/' + pending.relpath, data);
   if (rc < 0) throw new CheckFailed(`${pending.relpath}: writing through the simulated kernel failed: -${errnoName(rc)}`);
 }

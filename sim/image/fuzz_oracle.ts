@@ -11,7 +11,7 @@ import { MemoryStore } from '../stores';
 import { mkfs, FamfsWriter } from './writer';
 import { FamfsImage, FileEntry } from './image';
 import { checkImage } from './check';
-import { catFile, mountImage, writeFile } from './serve';
+import { catFile, mountImage, mountImageWithPending, writeFile } from './serve';
 import { LOG_ENTRY_CRC, LOG_ENTRY_SIZE, zlibCrc32 } from './format';
 
 export interface ImageFuzzOutcome {
@@ -48,7 +48,7 @@ function baseImage(): { store: MemoryStore; written: Map<number, Uint8Array> } {
     const data = pattern(size, size);
     const opts = interleave ? { interleave: { nbuckets: 4, nstrips: 2, chunk_size: 2n * M }, mockStripe: true } : {};
     const f = w.creat(name, BigInt(size), opts, (pending) => {
-      const rc = writeFile(mountImage(store, pending), '/' + pending.relpath, data);
+      const rc = writeFile(mountImageWithPending(store, pending), '/' + pending.relpath, data);
       if (rc < 0) throw new Error(`fuzz base image: writing ${name} failed (${rc})`);
     });
     written.set(f.index, data);

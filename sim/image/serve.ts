@@ -49,9 +49,9 @@ export function serverConfigFromImage(img: FamfsImage, pending?: FileEntry): Ser
 }
 
 /** A simulated machine with the image's store as its daxdev, mounted through the server model. */
-export function mountImage(store: DaxStore, pending?: FileEntry): World {
+export function mountImage(store: DaxStore): World {
   const img = new FamfsImage(store);
-  const cfg = serverConfigFromImage(img, pending);
+  const cfg = serverConfigFromImage(img);
   return createWorld({ devices: [{ name: cfg.daxdevs[0], store }], daxdevs: cfg.daxdevs, files: cfg.files });
 }
 
@@ -83,4 +83,13 @@ export function writeFile(w: World, path: string, data: Uint8Array): number {
     if (n === 0) return -EIO;
   }
   return w.mnt.close(fd);
+}
+
+/**
+ * A machine that also serves `pending`, a file allocated but not yet logged:
+ * writers put its data in place through the kernel before the entry exists.
+ */
+export function mountImageWithPending(store: DaxStore, pending: FileEntry): World {
+  const cfg = serverConfigFromImage(new FamfsImage(store), pending);
+  return createWorld({ devices: [{ name: cfg.daxdevs[0], store }], daxdevs: cfg.daxdevs, files: cfg.files });
 }
