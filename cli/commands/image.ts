@@ -18,7 +18,7 @@ import { encodeFmap, bytesToHex } from '../../uapi/fmap_codec';
 import { decodeFmapPayload } from '../../sim/fmap_tools';
 import { errnoName } from '../../kernel/lib/errno';
 import { DaxError } from '../../addon/index';
-import { jsonLine, parseSize, readFileOrFail, writeOut, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK } from '../io';
+import { jsonLine, parseSize, writeOut, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK } from '../io';
 
 const IMG_ARG = { type: 'string', demandOption: true, describe: 'the image: a file or a devdax device' } as const;
 const PATH_ARG = { type: 'string', demandOption: true, describe: 'a path inside the image' } as const;
@@ -114,7 +114,11 @@ function readSource(src: string, imageSize: bigint): Uint8Array {
   }
   if (!st.isFile()) throw new UsageError(`${src}: not a regular file`);
   if (BigInt(st.size) > imageSize) throw new UsageError(`${src}: ${st.size} bytes do not fit in the ${imageSize}-byte image`);
-  return new Uint8Array(readFileOrFail(src));
+  try {
+    return new Uint8Array(fs.readFileSync(src));
+  } catch (e) {
+    throw new UsageError(`cannot read ${src}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 /** Names from the log can hold anything: control characters and backslashes escaped, as ls -b does. */
