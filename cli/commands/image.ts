@@ -83,14 +83,14 @@ function octalMode(v: unknown, what = '--mode'): number {
 }
 
 function interleaveOpts(a: Argv) {
-  return a.option('N', { alias: 'nstrips', type: 'string', describe: 'strips per file (interleaved allocation)' })
-    .option('B', { alias: 'nbuckets', type: 'string', describe: 'buckets the device is split into' })
+  return a.option('N', { alias: 'nstrips', type: 'number', describe: 'strips per file (interleaved allocation)' })
+    .option('B', { alias: 'nbuckets', type: 'number', describe: 'buckets the device is split into' })
     .option('C', { alias: 'chunk', type: 'string', describe: 'chunk size (e.g. 2M)' })
-    .option('alloc-seed', { type: 'string', default: '1', describe: 'seed of the bucket shuffle' })
+    .option('alloc-seed', { type: 'number', default: 1, describe: 'seed of the bucket shuffle' })
     .option('mock-stripe', { type: 'boolean', describe: 'allow buckets under 1 GiB (famfs test hook)' });
 }
 
-interface CreatArgs { N?: string; B?: string; C?: string; 'alloc-seed'?: string; 'mock-stripe'?: boolean; mode?: string }
+interface CreatArgs { N?: number; B?: number; C?: string; 'alloc-seed'?: number; 'mock-stripe'?: boolean; mode?: string }
 
 function creatOptions(argv: CreatArgs): CreatOptions {
   const any = argv.N !== undefined || argv.B !== undefined || argv.C !== undefined;
@@ -99,7 +99,7 @@ function creatOptions(argv: CreatArgs): CreatOptions {
     nbuckets: argv.B === undefined ? 0 : wholeNumber(argv.B, '-B/--nbuckets', 0, FAMFS_MAX_NBUCKETS),
     chunk_size: argv.C === undefined ? 0n : parseSize(argv.C, '-C/--chunk'),
   } : undefined;
-  return { mode: argv.mode === undefined ? undefined : octalMode(argv.mode), interleave, allocSeed: wholeNumber(argv['alloc-seed'] ?? '1', '--alloc-seed', 0, 0xffffffff), mockStripe: argv['mock-stripe'] };
+  return { mode: argv.mode === undefined ? undefined : octalMode(argv.mode), interleave, allocSeed: wholeNumber(argv['alloc-seed'] ?? 1, '--alloc-seed', 0, 0xffffffff), mockStripe: argv['mock-stripe'] };
 }
 
 const timeoutOf = (argv: object) => wholeNumber((argv as { 'lock-timeout'?: string })['lock-timeout'] ?? '60', '--lock-timeout', 0, 86400) * 1000;
@@ -112,8 +112,8 @@ function readSource(src: string, imageSize: bigint): Uint8Array {
   } catch (e) {
     throw new UsageError(`cannot read ${src}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  if (!st.isFile()) throw new UsageError(`${src}: not a regular file`);
-  if (BigInt(st.size) > imageSize) throw new UsageError(`${src}: ${st.size} bytes do not fit in the ${imageSize}-byte image`);
+  if (!st.isFile()) throw new UsageError(`source file ${src}: ${st.isDirectory() ? 'a directory' : st.isCharacterDevice() ? 'a character device' : 'not a regular file'}, expected a regular file`);
+  if (BigInt(st.size) > imageSize) throw new UsageError(`source file ${src}: ${st.size} bytes do not fit in the ${imageSize}-byte image`);
   try {
     return new Uint8Array(fs.readFileSync(src));
   } catch (e) {
@@ -173,7 +173,7 @@ export function register(y: Argv): Argv {
       console.log(`${argv.path}: ${n} director${n === 1 ? 'y' : 'ies'} logged`);
     })
     .command('creat <img> <path>', 'allocate and log a file (optionally filled with seeded data)', (b) => interleaveOpts(b.positional('img', IMG_ARG).positional('path', PATH_ARG)
-      .option('size', { type: 'string', demandOption: true, alias: 's', describe: 'file size (e.g. 4096, 0x200000, 8M)' }).option('seed', { type: 'string', alias: 'S', describe: 'fill with seeded data through the simulated kernel' })
+      .option('size', { type: 'string', demandOption: true, alias: 's', describe: 'file size (e.g. 4096, 0x200000, 8M)' }).option('seed', { type: 'number', alias: 'S', describe: 'fill with seeded data through the simulated kernel' })
       .option('mode', { type: 'string', default: '644', describe: 'octal mode' })),
     (argv) => {
       const size = parseSize(argv.size, '--size');
