@@ -306,7 +306,7 @@ export class FamfsImage {
     const mapped = this.store.kind === 'mmap' || this.store.kind === 'devdax';
     const v = mapped && native && at % 16n === 0n ? this.store.view?.(Number(at), 16) : null;
     if (v && native) { native.storePair(v, seqnum, index); return; }
-    // pread/pwrite and memory stores: one 16-byte pwrite cannot be cut by a signal
+    // otherwise one 16-byte write call: a pwrite (cannot be cut by a signal) or one copy in the addon
     const counters = new Uint8Array(16);
     const dv = new DataView(counters.buffer);
     dv.setBigUint64(0, seqnum, true);
