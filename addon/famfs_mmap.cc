@@ -28,14 +28,6 @@
 
 namespace {
 
-Napi::Error ErrnoError(Napi::Env env, int err, const std::string &what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  const char *name = strerrorname_np(err);
-  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
-  e.Set("errno", Napi::Number::New(env, -err));
-  return e;
-}
-
 Napi::Error PlainError(Napi::Env env, const char *code, int err, const std::string &msg) {
   Napi::Error e = Napi::Error::New(env, msg);
   e.Set("code", Napi::String::New(env, code));
@@ -150,9 +142,9 @@ class Mapping : public Napi::ObjectWrap<Mapping> {
       return;
     }
     int fd = open(path.c_str(), (writable_ ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-    if (fd < 0) { ErrnoError(env, errno, "open " + path).ThrowAsJavaScriptException(); return; }
+    if (fd < 0) { SyscallError(env, errno, "open " + path).ThrowAsJavaScriptException(); return; }
     struct stat st;
-    if (fstat(fd, &st) != 0) { int e = errno; close(fd); ErrnoError(env, e, "fstat " + path).ThrowAsJavaScriptException(); return; }
+    if (fstat(fd, &st) != 0) { int e = errno; close(fd); SyscallError(env, e, "fstat " + path).ThrowAsJavaScriptException(); return; }
     regular_ = S_ISREG(st.st_mode);
     if (regular_ && st.st_size == 0) {
       close(fd);
@@ -168,7 +160,7 @@ class Mapping : public Napi::ObjectWrap<Mapping> {
     int prot = PROT_READ | (writable_ ? PROT_WRITE : 0);
     int flags = sync ? (MAP_SHARED_VALIDATE | MAP_SYNC) : MAP_SHARED;
     void *p = mmap(nullptr, (size_t)len, prot, flags, fd, (off_t)off);
-    if (p == MAP_FAILED) { int e = errno; close(fd); ErrnoError(env, e, "mmap " + path).ThrowAsJavaScriptException(); return; }
+    if (p == MAP_FAILED) { int e = errno; close(fd); SyscallError(env, e, "mmap " + path).ThrowAsJavaScriptException(); return; }
     InstallSigbusGuard();
     addr_ = static_cast<char *>(p);
     len_ = (size_t)len;
@@ -220,7 +212,7 @@ class Mapping : public Napi::ObjectWrap<Mapping> {
   // A regular file shrunk under the mapping: pages past its end would SIGBUS.
   bool FileStillCovers(uint64_t off, size_t n, Napi::Env env, const char *what) {
     struct stat st;
-    if (fstat(fd_, &st) != 0) { ErrnoError(env, errno, std::string(what) + ": fstat").ThrowAsJavaScriptException(); return false; }
+    if (fstat(fd_, &st) != 0) { SyscallError(env, errno, std::string(what) + ": fstat").ThrowAsJavaScriptException(); return false; }
     uint64_t end = file_offset_ + off + n;
     if ((uint64_t)st.st_size >= end) return true;
     PlainError(env, "EFAULT", EFAULT, std::string(what) + ": the file was truncated under the mapping (now " + std::to_string((long long)st.st_size) +
@@ -261,7 +253,7 @@ class Mapping : public Napi::ObjectWrap<Mapping> {
 
   Napi::Value Msync(const Napi::CallbackInfo &info) {
     if (Dead()) { PlainError(info.Env(), "EBADF", EBADF, "msync: mapping is closed").ThrowAsJavaScriptException(); return info.Env().Undefined(); }
-    if (msync(addr_, len_, MS_SYNC) != 0) ErrnoError(info.Env(), errno, "msync").ThrowAsJavaScriptException();
+    if (msync(addr_, len_, MS_SYNC) != 0) SyscallError(info.Env(), errno, "msync").ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
 
@@ -279,7 +271,7 @@ Napi::Value Info(const Napi::CallbackInfo &info) {
   }
   std::string path = info[0].As<Napi::String>();
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) { ErrnoError(env, errno, "stat " + path).ThrowAsJavaScriptException(); return env.Undefined(); }
+  if (stat(path.c_str(), &st) != 0) { SyscallError(env, errno, "stat " + path).ThrowAsJavaScriptException(); return env.Undefined(); }
   Napi::Object o = Napi::Object::New(env);
   bool chr = S_ISCHR(st.st_mode);
   o.Set("kind", Napi::String::New(env, chr ? "chardev" : S_ISREG(st.st_mode) ? "file" : S_ISBLK(st.st_mode) ? "blockdev" : "other"));

@@ -13,6 +13,7 @@ Napi::Error SyscallError(Napi::Env env, int err, const std::string &what) {
 static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   RegisterMmap(env, exports);
   RegisterSock(env, exports);
+  RegisterLock(env, exports);
   return exports;
 }
 

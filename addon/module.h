@@ -5,6 +5,7 @@
 
 void RegisterMmap(Napi::Env env, Napi::Object exports);  // famfs_mmap.cc
 void RegisterSock(Napi::Env env, Napi::Object exports);  // famfs_sock.cc
+void RegisterLock(Napi::Env env, Napi::Object exports);  // famfs_lock.cc
 
 // An Error for a failed system call: message with strerror, .code the errno
 // name, .errno the negative errno (module.cc).

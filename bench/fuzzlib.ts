@@ -13,12 +13,8 @@ import { KernelOops } from '../kernel/lib/oops';
 import { dmesg_take } from '../kernel/lib/printk';
 import { createWorld } from '../sim/world';
 import { bytesToHex } from '../uapi/fmap_codec';
-import { MemoryStore } from '../sim/stores';
-import { mkfs, FamfsWriter } from '../sim/image/writer';
-import { FamfsImage, ImageError } from '../sim/image/image';
-import { fsck } from '../sim/image/fsck';
-import { mountImage, catFile } from '../sim/image/serve';
 import { judgeResolution } from '../sim/fmap_oracle';
+import { fuzzImageContents } from '../sim/image/fuzz_oracle';
 
 const ERRNOS = new Set(Object.values(ERRNO).map((v) => -v));
 
@@ -118,33 +114,10 @@ export function fuzzPayload(base: Uint8Array, seed: number): FuzzOutcome {
 }
 
 /**
- * Corrupt a famfs image at random (superblock, log header, entries) and run
- * fsck, logplay and a read through the simulated kernel: every outcome must be
- * a report or an ImageError, never an exception escaping.
+ * Corrupt a famfs image whose files hold known bytes (sim/image/fuzz_oracle.ts):
+ * nothing may escape as an exception, and a clean check means every file reads
+ * back through the simulated kernel as the bytes that were written.
  */
 export function fuzzImage(seed: number): { ok: boolean; why?: string; clean: boolean } {
-  const r = rng(seed);
-  const store = new MemoryStore(256n << 20n);
-  mkfs(store, { allowSmall: true, seed: 1 });
-  const w = new FamfsWriter(store);
-  w.mkdir('d');
-  w.creat('d/a', 3n << 20n);
-  w.creat('b', 5n << 20n, { interleave: { nbuckets: 4, nstrips: 2, chunk_size: 2n << 20n }, mockStripe: true });
-  const regions = [[0, 200], [0x200000, 48], [0x200000 + 48, 3 * 544]];
-  for (let k = 1 + (r() % 3); k > 0; k--) {
-    const [base, len] = regions[r() % regions.length];
-    store.write(base + (r() % len), new Uint8Array([r() & 0xff]));
-  }
-  try {
-    const rep = fsck(new FamfsImage(store));
-    if (rep.ok) {
-      const world = mountImage(store);
-      for (const p of ['/d/a', '/b']) catFile(world, p);
-      world.mnt.umount();
-    }
-    return { ok: true, clean: rep.ok };
-  } catch (e) {
-    if (e instanceof ImageError) return { ok: true, clean: false };
-    return { ok: false, clean: false, why: (e as Error).message };
-  }
+  return fuzzImageContents(seed);
 }

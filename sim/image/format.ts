@@ -137,7 +137,7 @@ export function crc32(b: Uint8Array): bigint {
   return BigInt(zlibCrc32(b));
 }
 // node:zlib crc32 (Node >= 20.15); @types/node 20.9 predates its typing.
-const zlibCrc32 = (zlib as unknown as { crc32(b: Uint8Array): number }).crc32;
+export const zlibCrc32 = (zlib as unknown as { crc32(b: Uint8Array): number }).crc32;
 
 /** Superblock CRC: the fields ts_magic..ts_system_uuid, i.e. bytes 0..95. */
 export const superblockCrc = (sb: Uint8Array): bigint => crc32(sb.subarray(0, 96));

@@ -1,10 +1,9 @@
-// famfs fsck: superblock and log checks, every entry validated, the allocation
-// bitmap rebuilt from the log with its collisions counted, and space statistics.
-// Like famfs, it does not check extent alignment, extents past the device end
-// (counted here only as information), size versus map length or duplicate paths.
-import { bitmapFromLog } from './alloc';
-import { deviceSize, FamfsImage, ImageError } from './image';
-import { logplay } from './logplay';
+// famfs fsck: the image checker's problems (superblock, log header, every entry:
+// paths, modes, extents, interleave parameters, sizes, counters, allocation
+// collisions), then famfs's space statistics. Clean means no problem at all.
+// famfs's own fsck returns only the collision count (Documentation/images.md).
+import { checkImage, Problem, problemLine } from './check';
+import { FamfsImage } from './image';
 
 export interface FsckReport {
   ok: boolean;
@@ -13,49 +12,39 @@ export interface FsckReport {
   log: string;
   entries: number;
   log_capacity: number;
+  /** every problem found, in order: superblock and header first, then by entry */
+  problems: Problem[];
   bad_entries: { index: number; why: string }[];
   files: number;
   directories: number;
   collisions: number;
-  extents_beyond_device: number;
-  logplay_errors: string[];
   size_sum: string;
   allocated: string;
   space_amplification: number;
   percent_used: number;
 }
 
+const HEAD_FIELDS = /^(superblock|ts_|dd_)/;
+
 export function fsck(img: FamfsImage): FsckReport {
-  const base = { entries: 0, log_capacity: 0, bad_entries: [], files: 0, directories: 0, collisions: 0, extents_beyond_device: 0, logplay_errors: [], size_sum: '0', allocated: '0', space_amplification: 0, percent_used: 0 };
-  try {
-    img.checkSuper();
-  } catch (e) {
-    if (e instanceof ImageError) return { ...base, ok: false, errors: 1, superblock: `${e.code}: ${e.message}`, log: 'not checked' };
-    throw e;
-  }
-  let log;
-  try {
-    log = img.readLog();
-  } catch (e) {
-    if (e instanceof ImageError) return { ...base, ok: false, errors: 1, superblock: 'ok', log: `${e.code}: ${e.message}` };
-    throw e;
-  }
+  const c = checkImage(img);
+  const heads = c.problems.filter((p) => p.index === null);
+  const sbProblem = heads.find((p) => HEAD_FIELDS.test(p.field));
+  const logProblem = heads.find((p) => !HEAD_FIELDS.test(p.field));
+  const base = {
+    ok: c.problems.length === 0, errors: c.problems.length, problems: c.problems,
+    superblock: sbProblem ? problemLine(sbProblem) : 'ok',
+    log: c.fatal && !sbProblem ? problemLine(logProblem as Problem) : c.fatal ? 'not checked' : logProblem ? problemLine(logProblem) : 'ok',
+    entries: c.next_index, log_capacity: c.capacity,
+    bad_entries: c.problems.filter((p) => p.index !== null && /^famfs_log_entry_(seqnum|crc)$/.test(p.field)).map((p) => ({ index: p.index as number, why: p.why })),
+  };
+  if (!c.bitmap) return { ...base, files: 0, directories: 0, collisions: 0, size_sum: '0', allocated: '0', space_amplification: 0, percent_used: 0 };
+  const bm = c.bitmap;
   const sb = img.superblock();
-  const h = img.logHeader();
-  const bm = bitmapFromLog(log.entries, deviceSize(img), sb.ts_log_offset, sb.ts_log_len);
-  const play = logplay(log.entries);
-  let sizeSum = 0n;
-  let files = 0;
-  let dirs = 0;
-  for (const n of play.tree.values()) {
-    if (n.kind === 'dir') dirs++;
-    else { files++; sizeSum += n.file?.size ?? 0n; }
-  }
   const allocated = BigInt(bm.used()) * bm.au - (sb.ts_log_offset + sb.ts_log_len);
-  const errors = log.bad.length + bm.collisions;
+  const sizeSum = c.size_sum;
   return {
-    ok: errors === 0, errors, superblock: 'ok', log: 'ok', entries: Number(h.famfs_log_next_index), log_capacity: Number(h.famfs_log_last_index + 1n),
-    bad_entries: log.bad, files, directories: dirs, collisions: bm.collisions, extents_beyond_device: bm.beyond, logplay_errors: play.errors,
+    ...base, files: c.files, directories: c.directories, collisions: bm.collisions,
     size_sum: sizeSum.toString(), allocated: allocated.toString(),
     space_amplification: sizeSum ? Number((allocated * 1000n) / sizeSum) / 1000 : 0,
     percent_used: Math.round((bm.used() / bm.nau) * 10000) / 100,

@@ -2,12 +2,13 @@
 // famfs's order (famfs_check_super, famfs_validate_log_header), every log entry
 // checked (seqnum == index, entry CRC), entries decoded into a typed model.
 import { decodeStruct, encodeStruct, encodeStructInto, cstring } from '../../uapi/layout';
+import { lockAddon } from './lock';
 import type { DaxStore } from '../../kernel/lib/dax';
 import {
   famfs_log, famfs_log_add_daxdev, famfs_log_entry, famfs_log_entry_type, famfs_log_ext_type, famfs_log_file_meta,
   famfs_log_fmap, famfs_log_mkdir, famfs_simple_extent, famfs_superblock, famfs_interleaved_ext, FAMFS_ALLOC_UNIT,
-  FAMFS_CURRENT_VERSION, FAMFS_LOG_MAGIC, FAMFS_SUPER_MAGIC, FMAP_EXT_OFFSET, IE_STRIPS_OFFSET, LOG_ENTRY_BODY,
-  LOG_ENTRY_CRC, LOG_ENTRY_SIZE, logEntryCrc, logHeaderCrc, superblockCrc, FAMFS_MAX_SIMPLE_EXTENTS,
+  FAMFS_CURRENT_VERSION, FAMFS_LOG_MAGIC, FAMFS_SUPER_MAGIC, FMAP_EXT_OFFSET, IE_STRIPS_OFFSET,
+  LOG_ENTRY_CRC, LOG_ENTRY_SIZE, logEntryCrc, logHeaderCrc, superblockCrc, FAMFS_MAX_SIMPLE_EXTENTS, FAMFS_MAX_PATHLEN, zlibCrc32,
 } from './format';
 
 /** A corrupt or unusable image. `code` names the check that failed. */
@@ -23,6 +24,8 @@ export interface FileEntry {
   type: 'file';
   index: number;
   relpath: string;
+  /** fm_relpath as stored (the bytes before the first NUL, all 80 if none), when not plain printable ASCII */
+  path_bytes?: Uint8Array;
   size: bigint;
   flags: number;
   uid: number;
@@ -31,70 +34,135 @@ export interface FileEntry {
   ext_type: number;
   /** fmap_nextents (simple) or fmap_niext (interleaved): the same u32 */
   nextents: number;
+  /** the first min(nextents, 16) simple extents */
   extents: LogExtent[];
+  /** ie[0]: nstrips as stored, the first min(nstrips, 16) strips */
   interleave: { nstrips: bigint; chunk_size: bigint; strips: LogExtent[] } | null;
 }
 
-export interface MkdirEntry { type: 'mkdir'; index: number; relpath: string; uid: number; gid: number; mode: number }
+export interface MkdirEntry { type: 'mkdir'; index: number; relpath: string; path_bytes?: Uint8Array; uid: number; gid: number; mode: number }
 export interface DaxdevEntry { type: 'add_daxdev'; index: number; size: bigint; dd_index: number }
 export interface OtherEntry { type: 'delete' | 'invalid' | 'unknown'; index: number; code: number }
 export type LogEntry = FileEntry | MkdirEntry | DaxdevEntry | OtherEntry;
 
-export interface BadEntry { index: number; why: string }
+export interface BadEntry { index: number; why: string; field?: string }
 
-const readExt = (b: Uint8Array, off: number): LogExtent => {
-  const e = decodeStruct(famfs_simple_extent, b, off);
-  return { devindex: e.se_devindex, offset: e.se_offset, len: e.se_len };
+// Fixed offsets inside one 544-byte struct famfs_log_entry (userspace-spec §1.5,
+// §1.6), taken once from the declarative layouts: entries are then read straight
+// from a DataView, with no struct decoder per entry.
+const fieldAt = (l: { fields: readonly { name: string; offset: number }[] }, name: string): number => {
+  const f = l.fields.find((x) => x.name === name);
+  if (!f) throw new Error(`layout has no field ${name}`);
+  return f.offset;
 };
+const BODY = fieldAt(famfs_log_entry, 'body');
+const FMAP = BODY + fieldAt(famfs_log_file_meta, 'fm_fmap');
+const FMAP_EXT = FMAP + FMAP_EXT_OFFSET;
+const O = {
+  seqnum: fieldAt(famfs_log_entry, 'famfs_log_entry_seqnum'), type: fieldAt(famfs_log_entry, 'famfs_log_entry_type'),
+  fm_size: BODY + fieldAt(famfs_log_file_meta, 'fm_size'), fm_flags: BODY + fieldAt(famfs_log_file_meta, 'fm_flags'),
+  fm_uid: BODY + fieldAt(famfs_log_file_meta, 'fm_uid'), fm_gid: BODY + fieldAt(famfs_log_file_meta, 'fm_gid'),
+  fm_mode: BODY + fieldAt(famfs_log_file_meta, 'fm_mode'), fm_relpath: BODY + fieldAt(famfs_log_file_meta, 'fm_relpath'),
+  ext_type: FMAP + fieldAt(famfs_log_fmap, 'fmap_ext_type'), nextents: FMAP + fieldAt(famfs_log_fmap, 'fmap_nextents'), se: FMAP_EXT,
+  ie_nstrips: FMAP_EXT + fieldAt(famfs_interleaved_ext, 'ie_nstrips'), ie_chunk: FMAP_EXT + fieldAt(famfs_interleaved_ext, 'ie_chunk_size'), ie_strips: FMAP_EXT + IE_STRIPS_OFFSET,
+  md_uid: BODY + fieldAt(famfs_log_mkdir, 'md_uid'), md_gid: BODY + fieldAt(famfs_log_mkdir, 'md_gid'),
+  md_mode: BODY + fieldAt(famfs_log_mkdir, 'md_mode'), md_relpath: BODY + fieldAt(famfs_log_mkdir, 'md_relpath'),
+  dd_size: BODY + fieldAt(famfs_log_add_daxdev, 'dd_size'), dd_index: BODY + fieldAt(famfs_log_add_daxdev, 'dd_index'),
+  se_size: famfs_simple_extent.size,
+} as const;
 
-function decodeFile(body: Uint8Array, index: number): FileEntry {
-  const fm = decodeStruct(famfs_log_file_meta, body, 0);
-  const fmapOff = 104;
-  const fmap = decodeStruct(famfs_log_fmap, body, fmapOff);
-  const arr = fmapOff + FMAP_EXT_OFFSET;
-  const n = fmap.fmap_nextents;
+const utf8 = new TextDecoder();
+
+/**
+ * The text of a relpath field (up to the first NUL, at most 80 bytes), and its
+ * bytes when they are anything but printable ASCII — the checker needs them
+ * then; the common case allocates only the string.
+ */
+function readPath(b: Uint8Array, off: number): { text: string; bytes: Uint8Array | undefined } {
+  let end = off;
+  let plain = true;
+  const lim = off + FAMFS_MAX_PATHLEN;
+  for (; end < lim; end++) {
+    const c = b[end];
+    if (c === 0) break;
+    if (c < 0x20 || c > 0x7e) plain = false;
+  }
+  if (plain && end < lim) return { text: String.fromCharCode.apply(null, b.subarray(off, end) as unknown as number[]), bytes: undefined };
+  const bytes = b.slice(off, end);
+  return { text: utf8.decode(bytes), bytes };
+}
+
+function readExts(dv: DataView, off: number, n: number): LogExtent[] {
+  const out: LogExtent[] = new Array(n);
+  for (let j = 0; j < n; j++) {
+    const o = off + O.se_size * j;
+    out[j] = { devindex: dv.getBigUint64(o, true), offset: dv.getBigUint64(o + 8, true), len: dv.getBigUint64(o + 16, true) };
+  }
+  return out;
+}
+
+// Every decoder reads entry `index` at byte `at` of a buffer `b` viewed by `dv`.
+function decodeFile(b: Uint8Array, dv: DataView, at: number, index: number): FileEntry {
+  const path = readPath(b, at + O.fm_relpath);
+  const extType = dv.getUint32(at + O.ext_type, true);
+  const n = dv.getUint32(at + O.nextents, true);
   const e: FileEntry = {
-    type: 'file', index, relpath: cstring(fm.fm_relpath), size: fm.fm_size, flags: fm.fm_flags, uid: fm.fm_uid, gid: fm.fm_gid,
-    mode: fm.fm_mode, ext_type: fmap.fmap_ext_type, nextents: n, extents: [], interleave: null,
+    type: 'file', index, relpath: path.text, path_bytes: path.bytes, size: dv.getBigUint64(at + O.fm_size, true), flags: dv.getUint32(at + O.fm_flags, true),
+    uid: dv.getUint32(at + O.fm_uid, true), gid: dv.getUint32(at + O.fm_gid, true), mode: dv.getUint32(at + O.fm_mode, true), ext_type: extType, nextents: n, extents: [], interleave: null,
   };
-  if (fmap.fmap_ext_type === famfs_log_ext_type.FAMFS_EXT_INTERLEAVE) {
-    const ie = decodeStruct(famfs_interleaved_ext, body, arr);
-    const ns = Number(ie.ie_nstrips < BigInt(FAMFS_MAX_SIMPLE_EXTENTS) ? ie.ie_nstrips : BigInt(FAMFS_MAX_SIMPLE_EXTENTS));
-    const strips = Array.from({ length: ns }, (_, j) => readExt(body, arr + IE_STRIPS_OFFSET + 24 * j));
-    e.interleave = { nstrips: ie.ie_nstrips, chunk_size: ie.ie_chunk_size, strips };
+  if (extType === famfs_log_ext_type.FAMFS_EXT_INTERLEAVE) {
+    const ns = dv.getBigUint64(at + O.ie_nstrips, true);
+    const shown = ns < BigInt(FAMFS_MAX_SIMPLE_EXTENTS) ? Number(ns) : FAMFS_MAX_SIMPLE_EXTENTS;
+    e.interleave = { nstrips: ns, chunk_size: dv.getBigUint64(at + O.ie_chunk, true), strips: readExts(dv, at + O.ie_strips, shown) };
   } else {
-    e.extents = Array.from({ length: Math.min(n, FAMFS_MAX_SIMPLE_EXTENTS) }, (_, j) => readExt(body, arr + 24 * j));
+    e.extents = readExts(dv, at + O.se, Math.min(n, FAMFS_MAX_SIMPLE_EXTENTS));
   }
   return e;
 }
 
-/** Decode one 544-byte entry (already validated). */
-export function decodeEntry(raw: Uint8Array, index: number): LogEntry {
-  const h = decodeStruct(famfs_log_entry, raw, 0);
-  const body = raw.subarray(LOG_ENTRY_BODY, LOG_ENTRY_CRC);
-  switch (h.famfs_log_entry_type) {
-    case famfs_log_entry_type.FAMFS_LOG_FILE: return decodeFile(body, index);
+function decodeAt(b: Uint8Array, dv: DataView, at: number, index: number): LogEntry {
+  const type = dv.getUint32(at + O.type, true);
+  switch (type) {
+    case famfs_log_entry_type.FAMFS_LOG_FILE: return decodeFile(b, dv, at, index);
     case famfs_log_entry_type.FAMFS_LOG_MKDIR: {
-      const m = decodeStruct(famfs_log_mkdir, body, 0);
-      return { type: 'mkdir', index, relpath: cstring(m.md_relpath), uid: m.md_uid, gid: m.md_gid, mode: m.md_mode };
+      const path = readPath(b, at + O.md_relpath);
+      return { type: 'mkdir', index, relpath: path.text, path_bytes: path.bytes, uid: dv.getUint32(at + O.md_uid, true), gid: dv.getUint32(at + O.md_gid, true), mode: dv.getUint32(at + O.md_mode, true) };
     }
-    case famfs_log_entry_type.FAMFS_LOG_ADD_DAXDEV: {
-      const d = decodeStruct(famfs_log_add_daxdev, body, 0);
-      return { type: 'add_daxdev', index, size: d.dd_size, dd_index: d.dd_index };
-    }
-    case famfs_log_entry_type.FAMFS_LOG_DELETE: return { type: 'delete', index, code: 2 };
-    case famfs_log_entry_type.FAMFS_LOG_INVALID: return { type: 'invalid', index, code: 4 };
-    default: return { type: 'unknown', index, code: h.famfs_log_entry_type };
+    case famfs_log_entry_type.FAMFS_LOG_ADD_DAXDEV:
+      return { type: 'add_daxdev', index, size: dv.getBigUint64(at + O.dd_size, true), dd_index: dv.getUint32(at + O.dd_index, true) };
+    case famfs_log_entry_type.FAMFS_LOG_DELETE: return { type: 'delete', index, code: type };
+    case famfs_log_entry_type.FAMFS_LOG_INVALID: return { type: 'invalid', index, code: type };
+    default: return { type: 'unknown', index, code: type };
   }
 }
 
-/** famfs_validate_log_entry(): seqnum == index and the entry crc; decoded, or why it is bad. */
+/**
+ * famfs_validate_log_entry() for entry `index` of a log's entry array `all`
+ * (viewed by `dv`): seqnum == index and the entry crc; decoded, or why it is bad.
+ */
+export function validateEntryAt(all: Uint8Array, dv: DataView, index: number, at = index * LOG_ENTRY_SIZE): LogEntry | BadEntry {
+  // seqnum == index without a BigInt: low word == index, high word 0 (index < 2^32)
+  if (dv.getUint32(at + O.seqnum, true) !== index || dv.getUint32(at + O.seqnum + 4, true) !== 0) {
+    return { index, field: 'famfs_log_entry_seqnum', why: `seqnum ${dv.getBigUint64(at + O.seqnum, true)} != index ${index}` };
+  }
+  const crc = zlibCrc32(all.subarray(at, at + LOG_ENTRY_CRC));
+  if (dv.getUint32(at + LOG_ENTRY_CRC, true) !== crc || dv.getUint32(at + LOG_ENTRY_CRC + 4, true) !== 0) {
+    return { index, field: 'famfs_log_entry_crc', why: `entry crc 0x${dv.getBigUint64(at + LOG_ENTRY_CRC, true).toString(16)}, computed 0x${crc.toString(16)}` };
+  }
+  return decodeAt(all, dv, at, index);
+}
+
+/** A DataView over a byte array, for validateEntryAt. */
+export const viewOf = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+/** Decode one 544-byte entry (already validated), by fixed offsets. */
+export function decodeEntry(raw: Uint8Array, index: number): LogEntry {
+  return decodeAt(raw, viewOf(raw), 0, index);
+}
+
+/** One 544-byte entry on its own, validated as entry `index`. */
 export function validateEntry(raw: Uint8Array, index: number): LogEntry | BadEntry {
-  const h = decodeStruct(famfs_log_entry, raw, 0);
-  if (h.famfs_log_entry_seqnum !== BigInt(index)) return { index, why: `seqnum ${h.famfs_log_entry_seqnum} != index ${index}` };
-  const crc = logEntryCrc(raw);
-  if (h.famfs_log_entry_crc !== crc) return { index, why: `entry crc 0x${h.famfs_log_entry_crc.toString(16)}, computed 0x${crc.toString(16)}` };
-  return decodeEntry(raw, index);
+  return validateEntryAt(raw, viewOf(raw), index, 0);
 }
 
 /** The 520-byte body of a FILE entry. */
@@ -187,6 +255,14 @@ export class FamfsImage {
     return this.logOffset + BigInt(famfs_log.size) + BigInt(i) * BigInt(LOG_ENTRY_SIZE);
   }
 
+  /** The used part of the log, entries 0..n-1, in one read (a view where the store has one). */
+  entryBytes(n: number): Uint8Array {
+    const off = this.entryOffset(0);
+    const len = n * LOG_ENTRY_SIZE;
+    if (off + BigInt(len) > this.store.size) throw new ImageError('truncated', `the log's entries end at ${off + BigInt(len)}, the image at ${this.store.size}`);
+    return this.store.view?.(Number(off), len) ?? this.bytes(off, len);
+  }
+
   /** Every entry up to next_index, in log order. Validates superblock and header first. */
   readLog(): { entries: LogEntry[]; bad: BadEntry[] } {
     this.checkSuper();
@@ -194,18 +270,23 @@ export class FamfsImage {
     const n = Number(this.logHeader().famfs_log_next_index);
     const entries: LogEntry[] = [];
     const bad: BadEntry[] = [];
-    // one read for the whole used log: faster than an entry at a time
-    const all = this.bytes(this.entryOffset(0), n * LOG_ENTRY_SIZE);
+    const all = this.entryBytes(n);
+    const dv = viewOf(all);
     for (let i = 0; i < n; i++) {
-      const e = validateEntry(all.subarray(i * LOG_ENTRY_SIZE, (i + 1) * LOG_ENTRY_SIZE), i);
+      const e = validateEntryAt(all, dv, i);
       if ('why' in e) bad.push(e);
       else entries.push(e);
     }
     return { entries, bad };
   }
 
-  /** famfs_append_log(): seqnum = next_seqnum, crc, copy into slot next_index, bump both counters. */
-  append(type: famfs_log_entry_type, body: Uint8Array): number {
+  /**
+   * famfs_append_log(), crash-ordered: the entry (seqnum = next_seqnum, crc) is
+   * written into slot next_index and flushed, and only then are both counters
+   * bumped — in one 16-byte store where the store is a mapping — and flushed.
+   * A process killed before the counters land leaves the log as it was.
+   */
+  append(type: famfs_log_entry_type, body: Uint8Array, flush: () => void = () => {}): number {
     const lo = this.logOffset;
     const h = this.logHeader();
     if (h.famfs_log_next_index > h.famfs_log_last_index) throw new ImageError('log_full', `the log is full (${h.famfs_log_last_index + 1n} entries)`);
@@ -213,11 +294,23 @@ export class FamfsImage {
     const raw = encodeStruct(famfs_log_entry, { famfs_log_entry_seqnum: h.famfs_log_next_seqnum, famfs_log_entry_type: type, body });
     new DataView(raw.buffer).setBigUint64(LOG_ENTRY_CRC, logEntryCrc(raw), true);
     this.store.write(Number(this.entryOffset(index)), raw);
+    flush();
+    this.storeCounters(lo + 32n, h.famfs_log_next_seqnum + 1n, h.famfs_log_next_index + 1n);
+    flush();
+    return index;
+  }
+
+  /** next_seqnum and next_index (the header crc does not cover them), never one without the other. */
+  private storeCounters(at: bigint, seqnum: bigint, index: bigint): void {
+    const native = lockAddon();
+    const mapped = this.store.kind === 'mmap' || this.store.kind === 'devdax';
+    const v = mapped && native && at % 16n === 0n ? this.store.view?.(Number(at), 16) : null;
+    if (v && native) { native.storePair(v, seqnum, index); return; }
+    // otherwise one 16-byte write call: a pwrite (cannot be cut by a signal) or one copy in the addon
     const counters = new Uint8Array(16);
     const dv = new DataView(counters.buffer);
-    dv.setBigUint64(0, h.famfs_log_next_seqnum + 1n, true);
-    dv.setBigUint64(8, h.famfs_log_next_index + 1n, true);
-    this.store.write(Number(lo) + 32, counters); // the header crc does not cover them
-    return index;
+    dv.setBigUint64(0, seqnum, true);
+    dv.setBigUint64(8, index, true);
+    this.store.write(Number(at), counters);
   }
 }

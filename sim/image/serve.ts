@@ -31,8 +31,11 @@ export function fmapSpecOf(f: FileEntry): FmapSpec {
   return { ext_type: f.ext_type, file_size: hx(f.size), nextents: f.nextents, extents: f.extents.map(ext) };
 }
 
-/** The server's view of an image: every played file and directory, plus .meta/. */
-export function serverConfigFromImage(img: FamfsImage): ServerConfig {
+/**
+ * The server's view of an image: every played file and directory, plus .meta/.
+ * `pending` is a file allocated but not yet logged (its data is written first).
+ */
+export function serverConfigFromImage(img: FamfsImage, pending?: FileEntry): ServerConfig {
   const { entries } = img.readLog();
   const sb = img.superblock();
   const files: ServerFile[] = [
@@ -42,6 +45,7 @@ export function serverConfigFromImage(img: FamfsImage): ServerConfig {
   for (const [path, n] of logplay(entries).tree) {
     files.push(n.kind === 'dir' ? { path, kind: 'dir', mode: n.mode } : { path, mode: n.mode, fmap: fmapSpecOf(n.file as FileEntry) });
   }
+  if (pending) files.push({ path: pending.relpath, mode: pending.mode, fmap: fmapSpecOf(pending) });
   return { files, daxdevs: [deviceName(img) || DEFAULT_DEVICE] };
 }
 
@@ -80,4 +84,13 @@ export function writeFile(w: World, path: string, data: Uint8Array): number {
     if (n === 0) return -EIO;
   }
   return w.mnt.close(fd);
+}
+
+/**
+ * A machine that also serves `pending`, a file allocated but not yet logged:
+ * writers put its data in place through the kernel before the entry exists.
+ */
+export function mountImageWithPending(store: DaxStore, pending: FileEntry): World {
+  const cfg = serverConfigFromImage(new FamfsImage(store), pending);
+  return createWorld({ devices: [{ name: cfg.daxdevs[0], store }], daxdevs: cfg.daxdevs, files: cfg.files });
 }

@@ -6,10 +6,11 @@ import type { DaxStore } from '../../kernel/lib/dax';
 import {
   famfs_log, famfs_log_entry_type, famfs_log_ext_type, famfs_superblock, FAMFS_ALLOC_UNIT, FAMFS_CURRENT_VERSION, FAMFS_FM_ALL_HOSTS_RW,
   FAMFS_LOG_LEN, FAMFS_LOG_MAGIC, FAMFS_LOG_OFFSET, FAMFS_MIN_DEVSIZE, FAMFS_OMF_VER_MAJOR, FAMFS_OMF_VER_MINOR, FAMFS_SUPER_MAGIC,
-  logHeaderCrc, logLastIndex, superblockCrc, validLogLen,
+  logHeaderCrc, logLastIndex, superblockCrc, validLogLen, FAMFS_DEVNAME_LEN,
 } from './format';
-import { deviceSize, encodeFileBody, encodeMkdirBody, FamfsImage, FileEntry, ImageError } from './image';
-import { AllocBitmap, allocContiguous, allocStrided, bitmapFromLog, InterleaveParam, validateInterleaveParam } from './alloc';
+import { encodeFileBody, encodeMkdirBody, FamfsImage, FileEntry, ImageError } from './image';
+import { AllocBitmap, allocContiguous, allocStrided, InterleaveParam, validateInterleaveParam } from './alloc';
+import { checkImage, firstProblem } from './check';
 import { logplay, TreeNode } from './logplay';
 
 export interface MkfsOptions {
@@ -29,11 +30,13 @@ function uuidBytes(seed: number | undefined, salt: string): Uint8Array {
 }
 
 /** famfs_mkfs(): refuse an existing valid superblock without force, then write superblock + empty log. */
-export function mkfs(store: DaxStore, o: MkfsOptions = {}): void {
+export function mkfs(store: DaxStore, o: MkfsOptions = {}, flush: () => void = () => {}): void {
   const loglen = o.loglen ?? FAMFS_LOG_LEN;
   if (!validLogLen(loglen)) throw new ImageError('bad_loglen', `log length ${loglen} must be a power of two and at least 8 MiB`);
   if (!o.allowSmall && store.size < FAMFS_MIN_DEVSIZE) throw new ImageError('too_small', `device of ${store.size} bytes is smaller than 4 GiB`);
   if (FAMFS_LOG_OFFSET + loglen > store.size) throw new ImageError('too_small', `the log does not fit in ${store.size} bytes`);
+  const devname = new TextEncoder().encode(o.devname ?? '/dev/dax0.0');
+  if (devname.length >= FAMFS_DEVNAME_LEN) throw new ImageError('bad_device', `device name of ${devname.length} bytes does not fit dd_daxdev (at most ${FAMFS_DEVNAME_LEN - 1})`);
   if (!o.force) {
     const img = new FamfsImage(store);
     let valid = true;
@@ -44,16 +47,22 @@ export function mkfs(store: DaxStore, o: MkfsOptions = {}): void {
     ts_magic: FAMFS_SUPER_MAGIC, ts_version: FAMFS_CURRENT_VERSION, ts_log_offset: FAMFS_LOG_OFFSET, ts_log_len: loglen,
     ts_alloc_unit: FAMFS_ALLOC_UNIT, ts_omf_ver_major: FAMFS_OMF_VER_MAJOR, ts_omf_ver_minor: FAMFS_OMF_VER_MINOR,
     ts_uuid: uuidBytes(o.seed, 'fs'), ts_dev_uuid: uuidBytes(o.seed, 'dev'), ts_system_uuid: uuidBytes(o.seed, 'system'),
-    ts_daxdev: { dd_size: store.size, dd_daxdev: o.devname ?? '/dev/dax0.0' },
+    ts_daxdev: { dd_size: store.size, dd_daxdev: devname },
   });
   new DataView(sb.buffer).setBigUint64(96, superblockCrc(sb), true);
-  store.write(0, sb);
+  // The superblock goes last: a mkfs killed midway leaves no valid superblock
+  // (no file system), never a new superblock over a half-zeroed log.
+  killSuperblock(store);
+  flush();
   // zero the whole log (a re-mkfs must not leave old entries behind)
   const zero = new Uint8Array(1 << 20);
   for (let off = 0n; off < loglen; off += BigInt(zero.length)) store.write(Number(FAMFS_LOG_OFFSET + off), zero.subarray(0, Number(loglen - off < BigInt(zero.length) ? loglen - off : BigInt(zero.length))));
   const hdr = encodeStruct(famfs_log, { famfs_log_magic: FAMFS_LOG_MAGIC, famfs_log_len: loglen, famfs_log_last_index: logLastIndex(loglen) });
   new DataView(hdr.buffer).setBigUint64(24, logHeaderCrc(hdr), true);
   store.write(Number(FAMFS_LOG_OFFSET), hdr);
+  flush();
+  store.write(0, sb);
+  flush();
 }
 
 /** `famfs mkfs -k -f`: zero the superblock magic. */
@@ -79,12 +88,18 @@ export class FamfsWriter {
   readonly bm: AllocBitmap;
   private allocs = 0;
 
-  constructor(store: DaxStore) {
+  /**
+   * Opens the image for appending after checking all of it (superblock, log
+   * header, every entry: the same checks as fsck). Any problem: ImageError
+   * 'inconsistent', nothing written. `flush` makes written bytes durable
+   * (fsync of the image); appends call it between their ordered steps.
+   */
+  constructor(store: DaxStore, private readonly flush: () => void = () => {}) {
     this.img = new FamfsImage(store);
-    const { entries } = this.img.readLog();
-    const sb = this.img.superblock();
-    this.tree = logplay(entries).tree;
-    this.bm = bitmapFromLog(entries, deviceSize(this.img), sb.ts_log_offset, sb.ts_log_len);
+    const c = checkImage(this.img);
+    if (c.problems.length || !c.bitmap) throw new ImageError('inconsistent', `refusing to write: ${firstProblem(c)}`);
+    this.tree = logplay(c.entries).tree;
+    this.bm = c.bitmap;
   }
 
   private checkParent(rel: string): void {
@@ -103,15 +118,20 @@ export class FamfsWriter {
       if (n?.kind === 'file') throw new ImageError('not_dir', `${p} is a file`);
       if (n) { if (i === parts.length && !o.parents) throw new ImageError('exists', `${p} exists`); continue; }
       this.checkParent(p);
-      this.img.append(famfs_log_entry_type.FAMFS_LOG_MKDIR, encodeMkdirBody(p, o.mode ?? 0o755));
+      this.img.append(famfs_log_entry_type.FAMFS_LOG_MKDIR, encodeMkdirBody(p, o.mode ?? 0o755), this.flush);
       this.tree.set(p, { kind: 'dir', mode: o.mode ?? 0o755, uid: 0, gid: 0 });
       created++;
     }
     return created;
   }
 
-  /** famfs creat: allocate, log; the same size again is a no-op, another size an error. */
-  creat(path: string, size: bigint, o: CreatOptions = {}): FileEntry {
+  /**
+   * famfs creat: allocate, log; the same size again is a no-op, another size an
+   * error. `fill` writes the file's data into the allocation before the entry is
+   * logged (famfs logs first and copies after: a crash then leaves a logged file
+   * with partial contents); the data is flushed before the append.
+   */
+  creat(path: string, size: bigint, o: CreatOptions = {}, fill?: (pending: FileEntry) => void): FileEntry {
     const rel = relative(path);
     if (size <= 0n) throw new ImageError('empty', 'famfs cannot create an empty file');
     const existing = this.tree.get(rel);
@@ -136,7 +156,12 @@ export class FamfsWriter {
     } else {
       entry = { ...common, ext_type: famfs_log_ext_type.FAMFS_EXT_SIMPLE, nextents: 1, extents: [a.contiguous], interleave: null };
     }
-    const index = this.img.append(famfs_log_entry_type.FAMFS_LOG_FILE, encodeFileBody(entry));
+    const body = encodeFileBody(entry);
+    if (fill) {
+      fill({ type: 'file', index: Number(h.famfs_log_next_index), ...entry });
+      this.flush();
+    }
+    const index = this.img.append(famfs_log_entry_type.FAMFS_LOG_FILE, body, this.flush);
     const file: FileEntry = { type: 'file', index, ...entry };
     this.tree.set(rel, { kind: 'file', mode: common.mode, uid: common.uid, gid: common.gid, file });
     return file;
