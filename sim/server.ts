@@ -4,7 +4,7 @@
 import { decodeStruct, encodeStruct } from '../uapi/layout';
 import {
   fuse_attr_out, fuse_daxdev_out, fuse_entry_out, fuse_in_header, fuse_init_in, fuse_init_out,
-  fuse_opcode, fuse_open_out, FUSE_DAX_FMAP, FUSE_INIT_EXT, FUSE_KERNEL_VERSION, FUSE_ROOT_ID, FAMFS_CHANGELOG_MINOR,
+  fuse_opcode, fuse_opcode_name, fuse_open_out, FUSE_DAX_FMAP, FUSE_INIT_EXT, FUSE_KERNEL_VERSION, FUSE_ROOT_ID, FAMFS_CHANGELOG_MINOR,
 } from '../uapi/fuse';
 import { encodeFmap, FmapSpec, hexToBytes, parseU64 } from '../uapi/fmap_codec';
 import { fuse_reply_bytes } from '../kernel/dev';
@@ -74,10 +74,8 @@ const OPS = {
   DESTROY: fuse_opcode.FUSE_DESTROY, READ: fuse_opcode.FUSE_READ, WRITE: fuse_opcode.FUSE_WRITE, FORGET: fuse_opcode.FUSE_FORGET,
 } as const;
 
-export function opcodeName(op: number): string {
-  const hit = Object.entries(fuse_opcode).find(([, v]) => v === op);
-  return hit ? String(hit[0]).replace(/^FUSE_/, '') : `OP${op}`;
-}
+/** The opcode's short name (uapi/fuse.ts's static table). */
+export const opcodeName = fuse_opcode_name;
 
 interface Node { nodeid: bigint; name: string; parent: bigint; dir: boolean; mode: number; size: bigint; fmap: Uint8Array | null; children: Map<string, bigint> }
 

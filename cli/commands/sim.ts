@@ -19,7 +19,8 @@ export function register(y: Argv): Argv {
       let rep;
       try {
         const dax = (argv.dax as string[]) ?? [];
-        rep = withStores(() => runScenario(dax.length ? { ...sc, world: withDaxStores(sc.world ?? {}, dax) } : sc));
+        const world = dax.length ? withDaxStores(sc.world ?? {}, dax) : sc.world;
+        rep = withStores(() => runScenario({ ...sc, world: argv.trace && world ? { ...world, trace: world.trace || true } : world }));
       } catch (e) {
         if (e instanceof ScenarioError || e instanceof SpecError) throw new UsageError(`${argv.scenario}: ${e.message}`);
         throw e;
