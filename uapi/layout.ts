@@ -15,6 +15,8 @@ export interface Field {
   size: number;
   align: number;
   nested?: StructLayout;
+  /** true for u8..s64 (decided once, not per encode/decode) */
+  scalar: boolean;
 }
 
 export interface StructLayout<V = Record<string, unknown>> {
@@ -22,6 +24,8 @@ export interface StructLayout<V = Record<string, unknown>> {
   size: number;
   align: number;
   fields: Field[];
+  /** the field names, for the encoder's unknown-field check */
+  fieldNames: ReadonlySet<string>;
   /** phantom: the decoded value type */
   readonly __value?: V;
 }
@@ -76,10 +80,10 @@ export function defineStruct<const Fs extends readonly FieldDef[]>(name: string,
       throw new Error(`struct ${name}: field ${fname} declared at ${offset}, natural layout puts it at ${computed.offsets[i]}`);
     }
     const sa = ctypeSizeAlign(ctype);
-    return { name: fname, ctype, offset, size: sa.size, align: sa.align, nested: sa.nested };
+    return { name: fname, ctype, offset, size: sa.size, align: sa.align, nested: sa.nested, scalar: ctype in SCALAR_SIZE };
   });
   if (computed.size !== size) throw new Error(`struct ${name}: declared size ${size}, natural layout gives ${computed.size}`);
-  const layout: StructLayout<Decoded<Fs>> = { name, size, align: computed.align, fields };
+  const layout: StructLayout<Decoded<Fs>> = { name, size, align: computed.align, fields, fieldNames: new Set(fields.map((f) => f.name)) };
   registry.set(name, layout as StructLayout);
   return layout;
 }
@@ -99,22 +103,26 @@ function readScalar(dv: DataView, off: number, ctype: ScalarCType): number | big
   }
 }
 
-function writeScalar(dv: DataView, off: number, ctype: ScalarCType, v: unknown, where: string): void {
-  const big = ctype === 'u64' || ctype === 's64';
-  const n = toBigIntValue(v, where);
-  const bits = BigInt(SCALAR_SIZE[ctype] * 8);
-  // The wire truncates to the field width, exactly as a C assignment would.
-  const wrapped = ctype.startsWith('s') ? BigInt.asIntN(Number(bits), n) : BigInt.asUintN(Number(bits), n);
-  if (big) {
-    if (ctype === 'u64') dv.setBigUint64(off, wrapped, true);
-    else dv.setBigInt64(off, wrapped, true);
-    return;
+function writeScalar(dv: DataView, off: number, ctype: ScalarCType, v: unknown, struct: string, field: string): void {
+  // The wire truncates to the field width, exactly as a C assignment would. For
+  // an integral number the DataView setters already do (ToUint8/16/32, ToInt32
+  // are exact modulo 2^n); anything else goes through bigint.
+  if (typeof v === 'number' && Number.isSafeInteger(v) && ctype !== 'u64' && ctype !== 's64') {
+    switch (ctype) {
+      case 'u8': dv.setUint8(off, v); return;
+      case 'u16': dv.setUint16(off, v, true); return;
+      case 'u32': dv.setUint32(off, v, true); return;
+      case 's32': dv.setInt32(off, v, true); return;
+    }
   }
+  const n = toBigIntValue(v, `${struct}.${field}`);
   switch (ctype) {
-    case 'u8': dv.setUint8(off, Number(wrapped)); break;
-    case 'u16': dv.setUint16(off, Number(wrapped), true); break;
-    case 'u32': dv.setUint32(off, Number(wrapped), true); break;
-    case 's32': dv.setInt32(off, Number(wrapped), true); break;
+    case 'u64': dv.setBigUint64(off, BigInt.asUintN(64, n), true); return;
+    case 's64': dv.setBigInt64(off, BigInt.asIntN(64, n), true); return;
+    case 'u8': dv.setUint8(off, Number(BigInt.asUintN(8, n))); return;
+    case 'u16': dv.setUint16(off, Number(BigInt.asUintN(16, n)), true); return;
+    case 'u32': dv.setUint32(off, Number(BigInt.asUintN(32, n)), true); return;
+    case 's32': dv.setInt32(off, Number(BigInt.asIntN(32, n)), true); return;
   }
 }
 
@@ -137,7 +145,7 @@ export function decodeStruct<V>(layout: StructLayout<V>, buf: Uint8Array, off = 
   const out: Record<string, unknown> = {};
   for (const f of layout.fields) {
     if (f.nested) out[f.name] = decodeStruct(f.nested, buf, off + f.offset);
-    else if (f.ctype in SCALAR_SIZE) out[f.name] = readScalar(dv, off + f.offset, f.ctype as ScalarCType);
+    else if (f.scalar) out[f.name] = readScalar(dv, off + f.offset, f.ctype as ScalarCType);
     else out[f.name] = buf.slice(off + f.offset, off + f.offset + f.size);
   }
   return out as V;
@@ -146,17 +154,15 @@ export function decodeStruct<V>(layout: StructLayout<V>, buf: Uint8Array, off = 
 /** Encode a struct into `buf` at `off` (fields not given stay as they are, normally zero). */
 export function encodeStructInto<V>(layout: StructLayout<V>, values: Partial<Record<keyof V & string, unknown>>, buf: Uint8Array, off = 0): void {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const known = new Set(layout.fields.map((f) => f.name));
-  for (const k of Object.keys(values)) {
-    if (!known.has(k)) throw new Error(`struct ${layout.name} has no field '${k}'`);
+  for (const k in values) {
+    if (!layout.fieldNames.has(k)) throw new Error(`struct ${layout.name} has no field '${k}'`);
   }
   for (const f of layout.fields) {
     const v = (values as Record<string, unknown>)[f.name];
     if (v === undefined) continue;
-    const where = `${layout.name}.${f.name}`;
     if (f.nested) encodeStructInto(f.nested, v as Record<string, unknown>, buf, off + f.offset);
-    else if (f.ctype in SCALAR_SIZE) writeScalar(dv, off + f.offset, f.ctype as ScalarCType, v, where);
-    else writeArray(buf, off + f.offset, f, v, where);
+    else if (f.scalar) writeScalar(dv, off + f.offset, f.ctype as ScalarCType, v, layout.name, f.name);
+    else writeArray(buf, off + f.offset, f, v, `${layout.name}.${f.name}`);
   }
 }
 
