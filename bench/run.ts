@@ -2,7 +2,9 @@
 // its reference measured in the same run (the C reference of bench/c for
 // resolution, copies and parsing), the ratio and the target. Writes
 // bench/results/latest.json and bench/results/scaling.md; with --update-docs
-// also the scaling tables of Documentation/bench.md. See Documentation/bench.md.
+// also the scaling tables of Documentation/bench.md; --only=GROUP,... runs some
+// groups (resolution read conformance fsck open heap fuzz cdiff scaling).
+// See Documentation/bench.md.
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
@@ -86,17 +88,18 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const scaling: Record<string, Row[]> = { resolution: [], open: [], fsck: [], memory: [] };
   const t0 = Date.now();
+  const only = (process.argv.find((x) => x.startsWith('--only=')) ?? '').slice(7).split(',').filter(Boolean);
+  const want = (group: string): boolean => !only.length || only.includes(group);
   try {
-    rows.push(...await resolutionRows(c));
-    rows.push(...await readRows(c, 4096, '4 KiB', 0.5));
-    rows.push(...await readRows(c, 2 << 20, '2 MiB', 0.9));
-    rows.push(await conformanceRow());
-    rows.push(await fsckRow('parse + fsck, full default log (%N entries), warm', undefined, undefined, { on: 'value', op: '<=', x: 50 }));
-    rows.push(await openRow(c, 'open of a 1-extent file (LOOKUP + OPEN + GET_FMAP + parse)', 1, { on: 'value', op: '<=', x: 20 }));
-    rows.push(heapRow('heap with 10 000 open files', 10000, { on: 'value', op: '<=', x: 50 }));
-    rows.push(await fuzzRow(c));
-    rows.push(...await cdiffRows(c));
-    if (!process.argv.includes('--no-scaling')) {
+    if (want('resolution')) rows.push(...await resolutionRows(c));
+    if (want('read')) rows.push(...await readRows(c, 4096, '4 KiB', 0.5), ...await readRows(c, 2 << 20, '2 MiB', 0.9));
+    if (want('conformance')) rows.push(await conformanceRow());
+    if (want('fsck')) rows.push(await fsckRow('parse + fsck, full default log (%N entries), warm', undefined, undefined, { on: 'value', op: '<=', x: 50 }));
+    if (want('open')) rows.push(await openRow(c, 'open of a 1-extent file (LOOKUP + OPEN + GET_FMAP + parse)', 1, { on: 'value', op: '<=', x: 20 }));
+    if (want('heap')) rows.push(heapRow('heap with 10 000 open files', 10000, { on: 'value', op: '<=', x: 50 }));
+    if (want('fuzz')) rows.push(await fuzzRow(c));
+    if (want('cdiff')) rows.push(...await cdiffRows(c));
+    if (want('scaling') && !process.argv.includes('--no-scaling')) {
       for (const n of [1, 8, 32]) scaling.resolution.push(await resolveRow(c, `simple, ${n} extent${n > 1 ? 's' : ''}`, simpleFmap(n), null));
       for (const n of [1, 8, 32]) scaling.resolution.push(await resolveRow(c, `interleaved, ${n} iext${n > 1 ? 's' : ''} x 2 strips`, interleavedFmap(n, 2), null));
       scaling.resolution.push(await resolveRow(c, 'interleaved, 1 iext x 32 strips', interleavedFmap(1, 32), null));

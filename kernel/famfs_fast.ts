@@ -173,8 +173,8 @@ function declined(): number {
 export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, map: iomap, file_offset: bigint, len: bigint, flags: number): number {
   const form = form_of(meta);
   if (!form) { famfs_fast_stats.no_form++; return FAMFS_FAST_DECLINED; }
-  // famfs_file_bad() and the chunk-size check, as preconditions: any doubt declines
-  if (meta.error || ino.i_size !== meta.file_size || (ino.i_flags & S_DAX) === 0 || form.pmd !== arch.PMD_SIZE) return declined();
+  // famfs_file_bad() as a precondition: any doubt declines
+  if (meta.error || ino.i_size !== meta.file_size || (ino.i_flags & S_DAX) === 0) return declined();
   if (file_offset < 0n || file_offset >= FAST_LIMIT_BIG || len < 0n || len >= FAST_LIMIT_BIG) return declined();
   const pos = u64_to_number(file_offset);
   const lenN = u64_to_number(len);
@@ -195,6 +195,7 @@ export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, 
     famfs_fast_stats.simple++;
     return fill(map, e.ext_offset + (pos - e.start), file_offset, len, lenN, e.end - pos, dev, flags);
   }
+  if (form.pmd !== arch.PMD_SIZE) return declined(); // the interleave resolver checks chunk sizes against it
   const ie = form.iexts;
   for (let i = 0; i < ie.length; i++) {
     const fei = ie[i];
