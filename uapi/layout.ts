@@ -92,37 +92,60 @@ export function lookupStruct(name: string): StructLayout | undefined {
   return registry.get(name);
 }
 
-function readScalar(dv: DataView, off: number, ctype: ScalarCType): number | bigint {
-  switch (ctype) {
-    case 'u8': return dv.getUint8(off);
-    case 'u16': return dv.getUint16(off, true);
-    case 'u32': return dv.getUint32(off, true);
-    case 's32': return dv.getInt32(off, true);
-    case 'u64': return dv.getBigUint64(off, true);
-    case 's64': return dv.getBigInt64(off, true);
-  }
+/*
+ * Scalars are read and written byte by byte, little-endian, straight on the
+ * Uint8Array: no DataView per call (creating one costs more than decoding a
+ * small struct). u64/s64 go through one 8-byte scratch shared with a
+ * BigUint64Array / BigInt64Array, whose stores wrap exactly as a C assignment.
+ */
+const scratch = new Uint8Array(8);
+const scratchU64 = new BigUint64Array(scratch.buffer);
+const scratchS64 = new BigInt64Array(scratch.buffer);
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function load8(b: Uint8Array, off: number): void {
+  for (let i = 0; i < 8; i++) scratch[HOST_LE ? i : 7 - i] = b[off + i];
 }
 
-function writeScalar(dv: DataView, off: number, ctype: ScalarCType, v: unknown, struct: string, field: string): void {
-  // The wire truncates to the field width, exactly as a C assignment would. For
-  // an integral number the DataView setters already do (ToUint8/16/32, ToInt32
-  // are exact modulo 2^n); anything else goes through bigint.
+function store8(b: Uint8Array, off: number): void {
+  for (let i = 0; i < 8; i++) b[off + i] = scratch[HOST_LE ? i : 7 - i];
+}
+
+const READ: Record<ScalarCType, (b: Uint8Array, off: number) => number | bigint> = {
+  u8: (b, off) => b[off],
+  u16: (b, off) => b[off] | (b[off + 1] << 8),
+  u32: (b, off) => (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0,
+  s32: (b, off) => b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24),
+  u64: (b, off) => { load8(b, off); return scratchU64[0]; },
+  s64: (b, off) => { load8(b, off); return scratchS64[0]; },
+};
+
+function put32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v;
+  b[off + 1] = v >>> 8;
+  b[off + 2] = v >>> 16;
+  b[off + 3] = v >>> 24;
+}
+
+function writeScalar(b: Uint8Array, off: number, ctype: ScalarCType, v: unknown, struct: string, field: string): void {
+  // The wire truncates to the field width, exactly as a C assignment would:
+  // Uint8Array stores keep the low 8 bits of an integral number, exactly.
   if (typeof v === 'number' && Number.isSafeInteger(v) && ctype !== 'u64' && ctype !== 's64') {
+    const lo = v % 4294967296; // the low 32 bits as a C truncation keeps them (sign handled by the stores' mod 2^8)
     switch (ctype) {
-      case 'u8': dv.setUint8(off, v); return;
-      case 'u16': dv.setUint16(off, v, true); return;
-      case 'u32': dv.setUint32(off, v, true); return;
-      case 's32': dv.setInt32(off, v, true); return;
+      case 'u8': b[off] = lo; return;
+      case 'u16': b[off] = lo; b[off + 1] = lo >>> 8; return;
+      default: put32(b, off, lo); return;
     }
   }
   const n = toBigIntValue(v, `${struct}.${field}`);
   switch (ctype) {
-    case 'u64': dv.setBigUint64(off, BigInt.asUintN(64, n), true); return;
-    case 's64': dv.setBigInt64(off, BigInt.asIntN(64, n), true); return;
-    case 'u8': dv.setUint8(off, Number(BigInt.asUintN(8, n))); return;
-    case 'u16': dv.setUint16(off, Number(BigInt.asUintN(16, n)), true); return;
-    case 'u32': dv.setUint32(off, Number(BigInt.asUintN(32, n)), true); return;
-    case 's32': dv.setInt32(off, Number(BigInt.asIntN(32, n)), true); return;
+    case 'u64': scratchU64[0] = n; store8(b, off); return;
+    case 's64': scratchS64[0] = n; store8(b, off); return;
+    case 'u8': b[off] = Number(BigInt.asUintN(8, n)); return;
+    case 'u16': writeScalar(b, off, ctype, Number(BigInt.asUintN(16, n)), struct, field); return;
+    case 'u32':
+    case 's32': put32(b, off, Number(BigInt.asUintN(32, n))); return;
   }
 }
 
@@ -136,34 +159,65 @@ function toBigIntValue(v: unknown, where: string): bigint {
   throw new Error(`${where}: not an integer: ${JSON.stringify(v)}`);
 }
 
+/** The accessors the compiled decoders and encoders call (compiled code sees only these). */
+const ACCESS = { ...READ, writeScalar, writeArray: (b: Uint8Array, off: number, f: Field, v: unknown, where: string) => writeArray(b, off, f, v, where), decodeStruct: (l: StructLayout, b: Uint8Array, off: number) => decodeStruct(l, b, off), encodeStructInto: (l: StructLayout, v: Record<string, unknown>, b: Uint8Array, off: number) => encodeStructInto(l, v, b, off) };
+
+type Decoder = (b: Uint8Array, off: number, A: typeof ACCESS, fields: Field[]) => Record<string, unknown>;
+type Encoder = (v: Record<string, unknown>, b: Uint8Array, off: number, A: typeof ACCESS, fields: Field[]) => void;
+const decoders = new WeakMap<StructLayout, Decoder>();
+const encoders = new WeakMap<StructLayout, Encoder>();
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The layout's decoder, compiled once from its field table: one object literal
+ * with a fixed offset per field, so V8 sees one shape and no keyed stores (a
+ * loop over the table costs about four times as much per frame).
+ */
+function decoderOf(layout: StructLayout): Decoder {
+  let d = decoders.get(layout);
+  if (!d) {
+    const props = layout.fields.map((f, i) => {
+      if (!IDENT.test(f.name)) throw new Error(`struct ${layout.name}: field name ${JSON.stringify(f.name)} is not an identifier`);
+      const at = `off + ${f.offset}`;
+      const val = f.nested ? `A.decodeStruct(F[${i}].nested, b, ${at})` : f.scalar ? `A.${f.ctype}(b, ${at})` : `b.slice(${at}, ${at} + ${f.size})`;
+      return `${f.name}: ${val}`;
+    });
+    d = new Function('b', 'off', 'A', 'F', `return { ${props.join(', ')} };`) as Decoder;
+    decoders.set(layout, d);
+  }
+  return d;
+}
+
+/** The layout's encoder, compiled once: each given field written at its fixed offset. */
+function encoderOf(layout: StructLayout): Encoder {
+  let e = encoders.get(layout);
+  if (!e) {
+    const stmts = layout.fields.map((f, i) => {
+      const at = `off + ${f.offset}`;
+      const put = f.nested ? `A.encodeStructInto(F[${i}].nested, x, b, ${at})` : f.scalar ? `A.writeScalar(b, ${at}, '${f.ctype}', x, ${JSON.stringify(layout.name)}, '${f.name}')` : `A.writeArray(b, ${at}, F[${i}], x, ${JSON.stringify(`${layout.name}.${f.name}`)})`;
+      return `x = v.${f.name}; if (x !== undefined) ${put};`;
+    });
+    e = new Function('v', 'b', 'off', 'A', 'F', `let x; ${stmts.join(' ')}`) as Encoder;
+    encoders.set(layout, e);
+  }
+  return e;
+}
+
 /** Decode one struct at `off` of `buf`. Arrays come back as byte copies. */
 export function decodeStruct<V>(layout: StructLayout<V>, buf: Uint8Array, off = 0): V {
   if (off + layout.size > buf.length) {
     throw new RangeError(`struct ${layout.name}: needs ${layout.size} bytes at ${off}, have ${buf.length - off}`);
   }
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const out: Record<string, unknown> = {};
-  for (const f of layout.fields) {
-    if (f.nested) out[f.name] = decodeStruct(f.nested, buf, off + f.offset);
-    else if (f.scalar) out[f.name] = readScalar(dv, off + f.offset, f.ctype as ScalarCType);
-    else out[f.name] = buf.slice(off + f.offset, off + f.offset + f.size);
-  }
-  return out as V;
+  return decoderOf(layout as StructLayout)(buf, off, ACCESS, layout.fields) as V;
 }
 
 /** Encode a struct into `buf` at `off` (fields not given stay as they are, normally zero). */
 export function encodeStructInto<V>(layout: StructLayout<V>, values: Partial<Record<keyof V & string, unknown>>, buf: Uint8Array, off = 0): void {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (off + layout.size > buf.length) throw new RangeError(`struct ${layout.name}: needs ${layout.size} bytes at ${off}, have ${buf.length - off}`);
   for (const k in values) {
     if (!layout.fieldNames.has(k)) throw new Error(`struct ${layout.name} has no field '${k}'`);
   }
-  for (const f of layout.fields) {
-    const v = (values as Record<string, unknown>)[f.name];
-    if (v === undefined) continue;
-    if (f.nested) encodeStructInto(f.nested, v as Record<string, unknown>, buf, off + f.offset);
-    else if (f.scalar) writeScalar(dv, off + f.offset, f.ctype as ScalarCType, v, layout.name, f.name);
-    else writeArray(buf, off + f.offset, f, v, `${layout.name}.${f.name}`);
-  }
+  encoderOf(layout as StructLayout)(values as Record<string, unknown>, buf, off, ACCESS, layout.fields);
 }
 
 function writeArray(buf: Uint8Array, off: number, f: Field, v: unknown, where: string): void {
