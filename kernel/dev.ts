@@ -4,7 +4,7 @@
 // (fuse_out_header + payload) back (fuse_dev_write), whose checks decide what
 // the waiting caller gets. The simulation is single-threaded: queuing a request
 // wakes the server, which answers (or not) before the caller looks again.
-import { encodeStruct, encodeStructInto, decodeStruct } from '../uapi/layout';
+import { encodeStructInto, decodeStruct } from '../uapi/layout';
 import { fuse_in_header, fuse_out_header } from '../uapi/fuse';
 import { EINVAL, EIO, ENOENT, ENOTCONN } from './lib/errno';
 import { pr_err } from './lib/printk';
@@ -170,7 +170,7 @@ function copy_out_args(args: fuse_args, payload: Uint8Array): number {
 /** Build a reply frame (what a server writes to /dev/fuse). */
 export function fuse_reply_bytes(unique: bigint, error: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
   const out = new Uint8Array(fuse_out_header.size + payload.length);
-  out.set(encodeStruct(fuse_out_header, { len: out.length, error, unique }), 0);
+  encodeStructInto(fuse_out_header, { len: out.length, error, unique }, out, 0);
   out.set(payload, fuse_out_header.size);
   return out;
 }

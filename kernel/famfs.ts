@@ -215,8 +215,9 @@ function famfs_update_daxdev_table(fm: fuse_mount, meta: famfs_file_meta): numbe
 
   /* Collect indices that need fetching while holding read lock */
   scoped_guard_read(fc.famfs_devlist_sem, () => {
+    const bits = Number(BigInt.asUintN(MAX_DAXDEVS, meta.dev_bitmap)); // the bits for_each_set_bit looks at (MAX_DAXDEVS 24 < 32)
     for (let i = 0; i < MAX_DAXDEVS; i++) {
-      if (!((meta.dev_bitmap >> BigInt(i)) & 1n)) continue; // for_each_set_bit
+      if (!((bits >>> i) & 1)) continue; // for_each_set_bit
       if (!(devlist.devlist as famfs_daxdev[])[i].valid) indices_to_fetch.push(i);
     }
   });

@@ -67,6 +67,8 @@ export interface ServerConfig {
   faults?: ServerFault[];
 }
 
+const UTF8 = new TextDecoder();
+
 const OPS = {
   INIT: fuse_opcode.FUSE_INIT, LOOKUP: fuse_opcode.FUSE_LOOKUP, GETATTR: fuse_opcode.FUSE_GETATTR,
   OPEN: fuse_opcode.FUSE_OPEN, OPENDIR: fuse_opcode.FUSE_OPENDIR, RELEASE: fuse_opcode.FUSE_RELEASE,
@@ -204,7 +206,7 @@ export class FamfsServer {
     switch (op) {
       case fuse_opcode.FUSE_INIT: return this.init(unique, body);
       case fuse_opcode.FUSE_LOOKUP: {
-        const name = new TextDecoder().decode(body.subarray(0, Math.max(0, body.indexOf(0))));
+        const name = UTF8.decode(body.subarray(0, Math.max(0, body.indexOf(0))));
         const child = n?.dir ? n.children.get(name) : undefined;
         const c = child !== undefined ? this.nodes.get(child) : undefined;
         if (!c) return this.err(unique, n && !n.dir ? 'ENOTDIR' : 'ENOENT');

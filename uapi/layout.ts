@@ -34,6 +34,8 @@ type ScalarValue<C> = C extends 'u64' | 's64' ? bigint : C extends ScalarCType ?
 type FieldValue<C> = C extends ScalarCType ? ScalarValue<C> : C extends `struct ${string}` ? Record<string, unknown> : Uint8Array;
 export type Decoded<Fs extends readonly FieldDef[]> = { [E in Fs[number] as E[0]]: FieldValue<E[1]> };
 
+const UTF8_ENC = new TextEncoder();
+const UTF8_DEC = new TextDecoder();
 const SCALAR_SIZE: Record<ScalarCType, number> = { u8: 1, u16: 2, u32: 4, u64: 8, s32: 4, s64: 8 };
 const registry = new Map<string, StructLayout>();
 
@@ -221,7 +223,7 @@ export function encodeStructInto<V>(layout: StructLayout<V>, values: Partial<Rec
 }
 
 function writeArray(buf: Uint8Array, off: number, f: Field, v: unknown, where: string): void {
-  const bytes = typeof v === 'string' ? new TextEncoder().encode(v) : v instanceof Uint8Array ? v : null;
+  const bytes = typeof v === 'string' ? UTF8_ENC.encode(v) : v instanceof Uint8Array ? v : null;
   if (!bytes) throw new Error(`${where}: expected a string or bytes`);
   if (bytes.length > f.size) throw new Error(`${where}: ${bytes.length} bytes do not fit in ${f.ctype}`);
   buf.set(bytes, off);
@@ -236,7 +238,7 @@ export function encodeStruct<V>(layout: StructLayout<V>, values: Partial<Record<
 /** A C string out of a char array: bytes up to the first NUL (or all of them). */
 export function cstring(bytes: Uint8Array): string {
   const nul = bytes.indexOf(0);
-  return new TextDecoder().decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+  return UTF8_DEC.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
 }
 
 /** Printable layout, one row per field, the way pahole shows it. */
