@@ -36,6 +36,40 @@ export type Decoded<Fs extends readonly FieldDef[]> = { [E in Fs[number] as E[0]
 
 const UTF8_ENC = new TextEncoder();
 const UTF8_DEC = new TextDecoder();
+
+/** UTF-8 bytes of a string; ASCII (every name on the hot paths) without TextEncoder, which costs ~1 µs a call. */
+export function utf8Encode(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return UTF8_ENC.encode(s);
+    out[i] = c;
+  }
+  return out;
+}
+
+/** The string of the UTF-8 bytes b[start, end); ASCII without TextDecoder. */
+export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
+  let s = '';
+  for (let i = start; i < end; i++) {
+    if (b[i] > 0x7f) return UTF8_DEC.decode(b.subarray(start, end));
+    s += String.fromCharCode(b[i]);
+  }
+  return s;
+}
+
+/**
+ * dst[dstOff..] = src[srcOff, srcOff + n). Small arrays live inside V8's heap;
+ * a subarray() or .buffer of one moves its bytes out to a fresh backing store
+ * (about a microsecond), so short copies are done byte by byte.
+ */
+export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i];
+  } else {
+    dst.set(src.subarray(srcOff, srcOff + n), dstOff);
+  }
+}
 const SCALAR_SIZE: Record<ScalarCType, number> = { u8: 1, u16: 2, u32: 4, u64: 8, s32: 4, s64: 8 };
 const registry = new Map<string, StructLayout>();
 
@@ -223,7 +257,7 @@ export function encodeStructInto<V>(layout: StructLayout<V>, values: Partial<Rec
 }
 
 function writeArray(buf: Uint8Array, off: number, f: Field, v: unknown, where: string): void {
-  const bytes = typeof v === 'string' ? UTF8_ENC.encode(v) : v instanceof Uint8Array ? v : null;
+  const bytes = typeof v === 'string' ? utf8Encode(v) : v instanceof Uint8Array ? v : null;
   if (!bytes) throw new Error(`${where}: expected a string or bytes`);
   if (bytes.length > f.size) throw new Error(`${where}: ${bytes.length} bytes do not fit in ${f.ctype}`);
   buf.set(bytes, off);
@@ -238,7 +272,7 @@ export function encodeStruct<V>(layout: StructLayout<V>, values: Partial<Record<
 /** A C string out of a char array: bytes up to the first NUL (or all of them). */
 export function cstring(bytes: Uint8Array): string {
   const nul = bytes.indexOf(0);
-  return UTF8_DEC.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+  return utf8Decode(nul < 0 ? bytes : bytes.subarray(0, nul));
 }
 
 /** Printable layout, one row per field, the way pahole shows it. */
