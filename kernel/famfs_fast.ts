@@ -46,11 +46,18 @@ export interface famfs_fast_form {
   extents: fast_extent[];
   /** extents[i].end, for the binary search (ends never decrease) */
   ends: Float64Array;
+  /**
+   * When every end is a multiple of `granule` and the file spans at most
+   * MAX_TABLE granules: table[g] = the extent holding file offsets
+   * [g * granule, (g + 1) * granule). Otherwise empty (binary search).
+   */
+  granule: number;
+  table: Uint8Array;
   iexts: fast_iext[];
 }
 
 /** How often each outcome happened (tests check that vectors reach every one). */
-export const famfs_fast_stats = { simple: 0, interleaved: 0, declined: 0, no_form: 0 };
+export const famfs_fast_stats = { simple: 0, simple_searched: 0, interleaved: 0, declined: 0, no_form: 0 };
 
 const below = (x: bigint): boolean => x >= 0n && x < FAST_LIMIT_BIG;
 
@@ -75,12 +82,13 @@ function fast_extents(exts: famfs_meta_simple_ext[] | null, n: number): fast_ext
  * through the port of the C.
  */
 export function famfs_fast_form_build(meta: famfs_file_meta): famfs_fast_form | null {
-  const form: famfs_fast_form = { kind: meta.fm_extent_type, pmd: arch.PMD_SIZE, extents: [], ends: new Float64Array(0), iexts: [] };
+  const form: famfs_fast_form = { kind: meta.fm_extent_type, pmd: arch.PMD_SIZE, extents: [], ends: new Float64Array(0), granule: 0, table: new Uint8Array(0), iexts: [] };
   if (meta.fm_extent_type === famfs_extent_type.SIMPLE_DAX_EXTENT) {
     const ex = fast_extents(meta.se, meta.fm_nextents);
     if (!ex) return null;
     form.extents = ex;
     form.ends = Float64Array.from(ex, (e) => e.end);
+    extent_table(form);
     return form;
   }
   if (meta.fm_extent_type !== famfs_extent_type.INTERLEAVED_EXTENT || !meta.ie) return null;
@@ -102,6 +110,21 @@ export function famfs_fast_form_build(meta: famfs_file_meta): famfs_fast_form | 
     start += size;
   }
   return form;
+}
+
+/** Files up to this many PMD-sized granules get the direct extent table. */
+const MAX_TABLE = 4096;
+
+/** The direct table of a simple form, when its extent ends are granule-aligned (they are PMD-aligned once parsed). */
+function extent_table(form: famfs_fast_form): void {
+  const granule = Number(arch.PMD_SIZE);
+  const ex = form.extents;
+  const total = ex.length ? ex[ex.length - 1].end : 0;
+  if (!(granule > 0) || total / granule > MAX_TABLE || ex.length > 255 || ex.some((e) => e.end % granule !== 0)) return;
+  const table = new Uint8Array(total / granule);
+  for (let i = 0; i < ex.length; i++) table.fill(i, ex[i].start / granule, ex[i].end / granule);
+  form.granule = granule;
+  form.table = table;
 }
 
 /** The form of this meta, built on first use (the fmap does not change once parsed). */
@@ -180,13 +203,20 @@ export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, 
   const lenN = u64_to_number(len);
   if (form.kind === famfs_extent_type.SIMPLE_DAX_EXTENT) {
     // The C walks the extents subtracting lengths: it stops at the first one
-    // whose end (prefix sum) is past pos. Ends never decrease: binary search.
+    // whose end (prefix sum) is past pos: the table entry of pos's granule, or
+    // a binary search (ends never decrease).
     const ends = form.ends;
     let lo = 0;
-    let hi = ends.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (pos < ends[mid]) hi = mid; else lo = mid + 1;
+    if (form.table.length) {
+      const g = Math.floor(pos / form.granule);
+      lo = g < form.table.length ? form.table[g] : ends.length;
+    } else {
+      famfs_fast_stats.simple_searched++;
+      let hi = ends.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (pos < ends[mid]) hi = mid; else lo = mid + 1;
+      }
     }
     if (lo === ends.length) return declined();
     const e = form.extents[lo];

@@ -47,7 +47,7 @@ const u64edge = fc.oneof(
   fc.bigInt(1n, 8n).map((k) => (1n << 64n) - k * PMD),
   fc.bigInt(0n, (1n << 64n) / PMD - 1n).map((k) => k * PMD),
 );
-const lenEdge = fc.oneof({ arbitrary: fc.bigInt(1n, 8n).map((k) => k * PMD), weight: 8 }, fc.bigInt(0n, 4n).map((k) => (1n << 53n) - k * PMD), fc.constant((1n << 63n) - PMD));
+const lenEdge = fc.oneof({ arbitrary: fc.bigInt(1n, 8n).map((k) => k * PMD), weight: 8 }, fc.bigInt(4096n, 1n << 20n).map((k) => k * PMD), fc.bigInt(0n, 4n).map((k) => (1n << 53n) - k * PMD), fc.constant((1n << 63n) - PMD));
 const simpleSpec = fc.array(fc.record({ off: u64edge, len: fc.oneof(lenEdge, fc.constant(0n)) }), { minLength: 1, maxLength: 6 }).map((ex): FmapSpec => {
   const total = ex.reduce((s, e) => s + e.len, 0n);
   const size = BigInt.asUintN(64, total) === 0n ? PMD : BigInt.asUintN(64, total) > (1n << 62n) ? 1n << 62n : BigInt.asUintN(64, total);
@@ -60,7 +60,15 @@ const ilvSpec = fc.array(fc.record({ chunk: fc.constantFrom(PMD, 2n * PMD, 3n * 
     iexts: ies.map((ie) => ({ ie_chunk_size: hex(ie.chunk), ie_nbytes: hex(ie.per * BigInt(ie.nstrips)), strips: Array.from({ length: ie.nstrips }, (_, j) => ({ se_offset: hex(BigInt.asUintN(64, ie.base + BigInt(j) * ie.per) & ~(PMD - 1n)), se_len: hex(ie.per) })) })),
   };
 });
+/** File offsets where extents (or interleaved extents) start and end: off-by-one country. */
+function boundaries(spec: FmapSpec): bigint[] {
+  const lens = spec.extents ? spec.extents.map((e) => BigInt(e.se_len)) : (spec.iexts ?? []).map((ie) => BigInt(ie.ie_nbytes));
+  const out = [0n];
+  for (const l of lens) out.push(out[out.length - 1] + l);
+  return out;
+}
 const offsetFor = (spec: FmapSpec) => fc.oneof(
+  { arbitrary: fc.tuple(fc.constantFrom(...boundaries(spec)), fc.constantFrom(-4096n, -1n, 0n, 1n, 4096n)).map(([b, d]) => b + d), weight: 3 },
   { arbitrary: fc.bigInt(0n, BigInt(spec.file_size) + 2n * PMD), weight: 4 },
   fc.bigInt(0n, 8n).map((k) => BigInt(spec.file_size) - k * 4096n - 1n),
   fc.constantFrom((1n << 52n) - 1n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, (1n << 63n) - 1n, (1n << 64n) - 1n, -1n, -(1n << 63n)),
@@ -82,6 +90,7 @@ describe('fast form equals the bigint port', () => {
       // not vacuous: most fmaps open, and both the fast form and the fallback decided cases
       expect(compared).toBeGreaterThan(200);
       expect(famfs_fast_stats[name] - before[name]).toBeGreaterThan(50);
+      if (name === 'simple') expect(famfs_fast_stats.simple_searched - before.simple_searched).toBeGreaterThan(10);
       expect(famfs_fast_stats.declined + famfs_fast_stats.no_form - before.declined - before.no_form).toBeGreaterThan(50);
     });
   }
@@ -152,6 +161,7 @@ test('the built-in resolve vectors reach both fast paths and the fallback', () =
     for (const v of loadVectorFile(file)) expect(['pass', 'xfail']).toContain(runVector(v, file).status);
   }
   expect(famfs_fast_stats.simple).toBeGreaterThan(0);
+  expect(famfs_fast_stats.simple_searched).toBeGreaterThan(0); // a file past MAX_TABLE granules
   expect(famfs_fast_stats.interleaved).toBeGreaterThan(0);
   expect(famfs_fast_stats.declined).toBeGreaterThan(0);
   expect(famfs_fast_stats.no_form).toBeGreaterThan(0);
