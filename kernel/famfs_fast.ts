@@ -46,12 +46,13 @@ export interface famfs_fast_form {
   extents: fast_extent[];
   /** extents[i].end, for the binary search (ends never decrease) */
   ends: Float64Array;
+  /** 1 / granule; the granule is PMD_SIZE at the build, a power of two, so pos * per_granule is exact */
+  per_granule: number;
   /**
-   * When every end is a multiple of `granule` and the file spans at most
+   * When every end is a multiple of the granule and the file spans at most
    * MAX_TABLE granules: table[g] = the extent holding file offsets
    * [g * granule, (g + 1) * granule). Otherwise empty (binary search).
    */
-  granule: number;
   table: Uint8Array;
   iexts: fast_iext[];
 }
@@ -82,7 +83,7 @@ function fast_extents(exts: famfs_meta_simple_ext[] | null, n: number): fast_ext
  * through the port of the C.
  */
 export function famfs_fast_form_build(meta: famfs_file_meta): famfs_fast_form | null {
-  const form: famfs_fast_form = { kind: meta.fm_extent_type, pmd: arch.PMD_SIZE, extents: [], ends: new Float64Array(0), granule: 0, table: new Uint8Array(0), iexts: [] };
+  const form: famfs_fast_form = { kind: meta.fm_extent_type, pmd: arch.PMD_SIZE, extents: [], ends: new Float64Array(0), per_granule: 0, table: new Uint8Array(0), iexts: [] };
   if (meta.fm_extent_type === famfs_extent_type.SIMPLE_DAX_EXTENT) {
     const ex = fast_extents(meta.se, meta.fm_nextents);
     if (!ex) return null;
@@ -120,10 +121,11 @@ function extent_table(form: famfs_fast_form): void {
   const granule = Number(arch.PMD_SIZE);
   const ex = form.extents;
   const total = ex.length ? ex[ex.length - 1].end : 0;
-  if (!(granule > 0) || total / granule > MAX_TABLE || ex.length > 255 || ex.some((e) => e.end % granule !== 0)) return;
+  const pow2 = arch.PMD_SIZE > 0n && (arch.PMD_SIZE & (arch.PMD_SIZE - 1n)) === 0n;
+  if (!pow2 || total / granule > MAX_TABLE || ex.length > 255 || ex.some((e) => e.end % granule !== 0)) return;
   const table = new Uint8Array(total / granule);
   for (let i = 0; i < ex.length; i++) table.fill(i, ex[i].start / granule, ex[i].end / granule);
-  form.granule = granule;
+  form.per_granule = 1 / granule;
   form.table = table;
 }
 
@@ -208,7 +210,7 @@ export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, 
     const ends = form.ends;
     let lo = 0;
     if (form.table.length) {
-      const g = Math.floor(pos / form.granule);
+      const g = Math.floor(pos * form.per_granule); // exact: a power-of-two reciprocal
       lo = g < form.table.length ? form.table[g] : ends.length;
     } else {
       famfs_fast_stats.simple_searched++;
