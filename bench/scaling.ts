@@ -33,7 +33,8 @@ export function updateDocs(file: string, md: string): string {
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const a = text.indexOf(BEGIN);
   const b = text.indexOf(END);
-  const next = a >= 0 && b > a ? text.slice(0, a) + md + text.slice(b + END.length + 1) : `${text.trimEnd()}\n\n## Scaling\n\n${md}`;
+  const heading = /^## Scaling$/m.test(text) ? '' : '## Scaling\n\n';
+  const next = a >= 0 && b > a ? text.slice(0, a) + md + text.slice(b + END.length + 1) : `${text.trimEnd()}\n\n${heading}${md}`;
   fs.writeFileSync(file, next);
   return file;
 }
