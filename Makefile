@@ -4,7 +4,7 @@ NPM ?= npm
 export npm_config_nodedir ?= /usr
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build addon run test bench fuzz clean
+.PHONY: all install build addon run test bench bench-docs fuzz clean
 
 all: build
 
@@ -40,8 +40,17 @@ test: build
 	./bin/famfs-harness conformance --format ktap -o reports/conformance.ktap $(CONFORMANCE_ARGS) || status=1; \
 	exit $$status
 
-bench: build
-	node dist/bench/run.js
+# The C reference (bench/c) is built here, in the same invocation, with gcc -O2.
+dist/bench/famfs_ref: bench/c/famfs_ref.c
+	@mkdir -p dist/bench
+	gcc -O2 -Wall -Wextra -o $@ $<
+
+bench: build dist/bench/famfs_ref
+	node --expose-gc dist/bench/run.js
+
+# bench, then rewrite the scaling tables of Documentation/bench.md from this run
+bench-docs: build dist/bench/famfs_ref
+	node --expose-gc dist/bench/run.js --update-docs
 
 fuzz: build
 	FUZZ_RUNS=$${FUZZ_RUNS:-1000000} node dist/bench/fuzz.js

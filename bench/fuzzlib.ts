@@ -52,7 +52,7 @@ export function mutate(base: Uint8Array, seed: number): Uint8Array {
     switch (r() % 6) {
       case 0: b[r() % b.length] = r() & 0xff; break; // byte flip
       case 1: b = b.slice(0, r() % (b.length + 1)); break; // truncate
-      case 2: { const extra = new Uint8Array(r() % 64); b = Uint8Array.from([...b, ...extra]); break; } // extend
+      case 2: { const ext = new Uint8Array(b.length + (r() % 64)); ext.set(b); b = ext; break; } // extend with zeros
       case 3: if (b.length >= 12) new DataView(b.buffer).setUint32(8, r() % 40, true); break; // nextents
       case 4: if (b.length >= 24) new DataView(b.buffer).setBigUint64(16, BigInt(r()) << BigInt(r() % 40), true); break; // file_size
       case 5: { const off = 32 + 8 * (r() % 12); if (off + 8 <= b.length) new DataView(b.buffer).setBigUint64(off, [0n, 1n << 63n, (1n << 64n) - 1n, 0x200000n * BigInt(r() % 64)][r() % 4], true); break; }
@@ -71,10 +71,13 @@ export interface FuzzOutcome {
   payload?: Uint8Array;
 }
 
+const REPLY_BUF = new Uint8Array(4096);
+
 export function fuzzPayload(base: Uint8Array, seed: number): FuzzOutcome {
   const payload = mutate(base, seed);
   slab.reset();
-  const buf = new Uint8Array(Math.max(4096, payload.length));
+  // the zeroed reply buffer the parser reads (one page, as fuse_get_fmap's), reused
+  const buf = payload.length <= REPLY_BUF.length ? REPLY_BUF.fill(0) : new Uint8Array(payload.length);
   buf.set(payload);
   const slot: meta_slot = { value: null };
   const rc = famfs_fuse_meta_alloc(buf, payload.length, slot);

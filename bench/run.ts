@@ -1,81 +1,130 @@
-// make bench: ratios measured in one run, with the targets beside them.
-// Results also go to bench/results/latest.json. See Documentation/bench.md.
+// make bench: every figure the median (min–max) of interleaved samples, with
+// its reference measured in the same run (the C reference of bench/c for
+// resolution, copies and parsing), the ratio and the target. Writes
+// bench/results/latest.json and bench/results/scaling.md; with --update-docs
+// also the scaling tables of Documentation/bench.md; --only=GROUP,... runs some
+// groups (resolution read conformance fsck open heap fuzz cdiff scaling).
+// See Documentation/bench.md.
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { createWorld } from '../sim/world';
-import { famfs_fuse_iomap_begin } from '../kernel/famfs';
-import { iomap_zero } from '../kernel/lib/iomap';
 import { encodeFmap } from '../uapi/fmap_codec';
-import { buildFullImage, timeFsck } from './image_full';
+import { CReference, interleave, makeRow, nsPerOp, printRows, resultsDir, Row, SAMPLES, Target, wallMs, writeResults } from './lib';
+import { interleavedFmap, resolveRow, simpleFmap } from './resolve';
+import { readRows } from './read';
+import { heapRow, openRow } from './open';
+import { buildFullImage, removeImage, timeFsck } from './image_full';
+import { fuzzPayload } from './fuzzlib';
+import { scalingMarkdown, updateDocs } from './scaling';
 
-function timeIt(fn: () => void, minMs = 400): number {
-  let n = 0;
-  const t0 = process.hrtime.bigint();
-  let el = 0;
-  while (el < minMs) { fn(); n++; el = Number(process.hrtime.bigint() - t0) / 1e6; }
-  return (el * 1e6) / n; // ns per call
+const ROOT = path.resolve(__dirname, '..', '..');
+const C_BIN = path.join(ROOT, 'dist', 'bench', 'famfs_ref');
+
+async function resolutionRows(c: CReference): Promise<Row[]> {
+  return [
+    await resolveRow(c, 'resolution, interleaved (1 iext, 32 strips)', interleavedFmap(1, 32), { on: 'ratio', op: '>=', x: 0.1 }),
+    await resolveRow(c, 'resolution, simple (16 extents)', simpleFmap(16), { on: 'ratio', op: '>=', x: 0.1 }),
+  ];
 }
 
-const rows: { name: string; value: number; unit: string; target: string; met: boolean }[] = [];
-
-// 1. iomap resolution rate vs plain arithmetic
-function resolveRate(fmapSpec: object, size: bigint): { rate: number; base: number } {
-  const w = createWorld({ devices: [{ name: '/dev/dax0.0', size: '0x1000000000' }], files: [{ path: 'f', fmap: fmapSpec as never }] });
-  const ino = w.mnt.file(w.mnt.open('/f'))!.f_inode;
-  const map = iomap_zero();
-  const offs = Array.from({ length: 1024 }, (_, i) => ((BigInt(i) * 7919n * 4096n) % size));
-  const per = timeIt(() => { for (const o of offs) famfs_fuse_iomap_begin(ino, o, 4096n, 0, map, null); }) / offs.length;
-  const offn = offs.map(Number);
-  let sink = 0;
-  const baseNs = timeIt(() => { for (const o of offn) { const c = Math.floor(o / 2097152); sink += (c % 32) * 1e9 + Math.floor(c / 32) * 2097152 + (o % 2097152); } }) / offn.length;
-  if (sink < 0) console.log(sink);
-  return { rate: 1e9 / per, base: 1e9 / baseNs };
+/** All built-in conformance vectors through the CLI, wall time, against a bare Node start. */
+async function conformanceRow(): Promise<Row> {
+  const bin = path.join(ROOT, 'bin', 'famfs-harness');
+  let status: number | null = 0;
+  const s = await interleave(() => wallMs(() => { status = spawnSync(process.execPath, [bin, 'conformance', '--format', 'json'], { encoding: 'utf8' }).status ?? status; }) / 1e3,
+    () => wallMs(() => spawnSync(process.execPath, ['-e', '0'])) / 1e3);
+  const row = makeRow('all built-in conformance vectors via the CLI (wall)', 's', s.path, { name: 'node -e 0 (bare Node start)', samples: s.ref }, { on: 'value', op: '<=', x: 0.3 });
+  if (status !== 0) { row.met = false; row.target += ` [conformance exited ${status}]`; }
+  return row;
 }
-const simple = resolveRate({ file_size: '0x4000000', extents: Array.from({ length: 16 }, (_, i) => ({ se_offset: `0x${(0x200000 * (2 * i + 1)).toString(16)}`, se_len: '0x400000' })) }, 0x4000000n);
-const ilv = resolveRate({ ext_type: 'interleave', file_size: '0x8000000', iexts: [{ ie_chunk_size: '0x200000', ie_nbytes: '0x8000000', strips: Array.from({ length: 32 }, (_, i) => ({ se_offset: `0x${(0x10000000 * (i + 1)).toString(16)}`, se_len: '0x400000' })) }] }, 0x8000000n);
-rows.push({ name: 'iomap resolutions/s, simple (16 extents)', value: simple.rate, unit: '/s', target: `(baseline ${(simple.base / 1e6).toFixed(1)} M/s)`, met: true });
-rows.push({ name: 'iomap resolutions/s, interleaved (32 strips)', value: ilv.rate, unit: '/s', target: '>= 5 M/s', met: ilv.rate >= 5e6 });
 
-// 2. read bandwidth through the whole path vs raw copy from the same store
-function readRatio(chunk: number): { ratio: number; mibs: number } {
-  const total = 64 << 20;
-  const w = createWorld({ devices: [{ name: '/dev/dax0.0', size: '0x10000000' }], files: [{ path: 'f', fmap: { file_size: `0x${total.toString(16)}`, extents: [{ se_offset: '0x200000', se_len: `0x${total.toString(16)}` }] } }] });
-  const fd = w.mnt.open('/f');
-  const buf = new Uint8Array(chunk);
-  const store = w.machine.device('/dev/dax0.0')!.store;
-  store.write(0x200000, new Uint8Array(total).fill(1));
-  const pathNs = timeIt(() => { for (let o = 0; o < total; o += chunk) w.mnt.pread(fd, buf, BigInt(o)); });
-  const rawNs = timeIt(() => { for (let o = 0; o < total; o += chunk) store.read(0x200000 + o, buf); });
-  return { ratio: rawNs / pathNs, mibs: (total / (1 << 20)) / (pathNs / 1e9) };
+/** parse + fsck of a log (warm), against reading the log's bytes out of the same store. */
+async function fsckRow(name: string, entries: number | undefined, loglen: bigint | undefined, target: Target | null): Promise<Row> {
+  const img = buildFullImage(undefined, { entries, loglen });
+  try {
+    const logBytes = new Uint8Array(Number(loglen ?? 8n << 20n));
+    let report = timeFsck(img.store).report;
+    const s = await interleave(() => { const r = timeFsck(img.store); report = r.report; return r.ms; }, () => wallMs(() => img.store.read(0x200000, logBytes)));
+    const row = makeRow(name.replace('%N', String(report.entries)), 'ms', s.path, { name: `read the ${logBytes.length >> 20} MiB log from the store`, samples: s.ref }, target);
+    if (!report.ok || report.entries !== img.entries) { row.met = false; row.target += ` [fsck: ok=${report.ok}, ${report.entries} entries]`; }
+    return row;
+  } finally {
+    removeImage(img);
+  }
 }
-const r2m = readRatio(2 << 20);
-const r4k = readRatio(4096);
-rows.push({ name: 'read 2 MiB: path / raw copy', value: r2m.ratio, unit: 'x', target: '>= 0.8x', met: r2m.ratio >= 0.8 });
-rows.push({ name: 'read 4 KiB: path / raw copy', value: r4k.ratio, unit: 'x', target: '>= 0.3x', met: r4k.ratio >= 0.3 });
 
-// 3. every built-in conformance vector through the CLI
-const bin = path.resolve(__dirname, '..', '..', 'bin', 'famfs-harness');
-const t0 = Date.now();
-const c = spawnSync(process.execPath, [bin, 'conformance', '--format', 'json'], { encoding: 'utf8' });
-const wall = (Date.now() - t0) / 1000;
-rows.push({ name: 'all conformance vectors via CLI (wall s)', value: wall, unit: 's', target: '<= 2 s', met: wall <= 2 && c.status === 0 });
-// parse cost of one GET_FMAP reply, for reference
-const payload = encodeFmap({ file_size: '0x200000', extents: [{ se_offset: '0', se_len: '0x200000' }] });
-rows.push({ name: 'fmap payload bytes (reference)', value: payload.length, unit: 'B', target: '-', met: true });
+const FUZZ_BASES = [
+  encodeFmap({ file_size: '0x500000', extents: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x1000000', se_len: '0x200000' }] }),
+  encodeFmap({ ext_type: 'interleave', file_size: '0xc00000', iexts: [{ ie_chunk_size: '0x200000', ie_nbytes: '0x800000', strips: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x800000', se_len: '0x400000' }] }, { ie_chunk_size: '0x200000', ie_nbytes: '0x400000', strips: [{ se_offset: '0x2000000', se_len: '0x200000' }, { se_offset: '0x3000000', se_len: '0x200000' }] }] }),
+];
 
-// 4. parse + fsck of a full default log (15420 entries) on a 4 GiB sparse image
-const full = buildFullImage();
-const f1 = timeFsck(full.store);
-rows.push({ name: `parse + fsck, full log (${f1.report.entries} entries)`, value: f1.ms / 1000, unit: 's', target: '<= 1 s', met: f1.ms <= 1000 && f1.report.ok });
-full.store.close?.();
-fs.unlinkSync(full.file);
-
-console.log('benchmark'.padEnd(48) + 'value'.padStart(14) + '  target');
-for (const r of rows) {
-  const v = r.unit === '/s' ? `${(r.value / 1e6).toFixed(2)} M/s` : r.unit === 'x' ? `${r.value.toFixed(2)}x` : `${r.value.toFixed(2)} ${r.unit}`;
-  console.log(r.name.padEnd(48) + v.padStart(14) + `  ${r.target} ${r.target === '-' ? '' : r.met ? 'MET' : 'NOT MET'}`);
+/** Fuzz payloads/s through bench/fuzzlib.ts (parse + open + resolution), against the C parse of the base payloads. */
+async function fuzzRow(c: CReference): Promise<Row> {
+  let seed = 1;
+  let bad = 0;
+  const sample = (): number => 1e9 / nsPerOp(() => {
+    for (let k = 0; k < 200; k++, seed++) if (!fuzzPayload(FUZZ_BASES[seed % 2], seed).ok) bad++;
+    return 200;
+  }, 300);
+  const hexes = FUZZ_BASES.map((b) => Buffer.from(b).toString('hex'));
+  let turn = 0;
+  const s = await interleave(sample, async () => 1e9 / Number((await c.cmd(`parse ${hexes[turn++ % 2]} 120`))[0]));
+  const row = makeRow('fuzz: payloads through parse + open + resolution', '/s', s.path, { name: 'C parse of the base payloads', samples: s.ref }, { on: 'value', op: '>=', x: 50000 });
+  if (bad) { row.met = false; row.target += ` [${bad} fuzz failures]`; }
+  return row;
 }
-const out = path.resolve(__dirname, '..', '..', 'bench', 'results');
-fs.mkdirSync(out, { recursive: true });
-fs.writeFileSync(path.join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), rows }, null, 1));
+
+/** cdiff's bench (bench/cdiff.ts, added by the cdiff work): its rows, if it is there. */
+async function cdiffRows(c: CReference): Promise<Row[]> {
+  const file = path.join(__dirname, 'cdiff.js');
+  if (!fs.existsSync(file)) return [];
+  const mod = require(file) as { benchRows?: (c: CReference) => Promise<Row[]> | Row[] };
+  return mod.benchRows ? await mod.benchRows(c) : [];
+}
+
+async function main(): Promise<void> {
+  const updateDocsFlag = process.argv.includes('--update-docs');
+  const c = new CReference(C_BIN);
+  const rows: Row[] = [];
+  const scaling: Record<string, Row[]> = { resolution: [], open: [], fsck: [], memory: [] };
+  const t0 = Date.now();
+  const only = (process.argv.find((x) => x.startsWith('--only=')) ?? '').slice(7).split(',').filter(Boolean);
+  const want = (group: string): boolean => !only.length || only.includes(group);
+  try {
+    if (want('resolution')) rows.push(...await resolutionRows(c));
+    if (want('read')) rows.push(...await readRows(c, 4096, '4 KiB', 0.5), ...await readRows(c, 2 << 20, '2 MiB', 0.9));
+    if (want('conformance')) rows.push(await conformanceRow());
+    if (want('fsck')) rows.push(await fsckRow('parse + fsck, full default log (%N entries), warm', undefined, undefined, { on: 'value', op: '<=', x: 50 }));
+    if (want('open')) rows.push(await openRow(c, 'open of a 1-extent file (LOOKUP + OPEN + GET_FMAP + parse)', 1, { on: 'value', op: '<=', x: 20 }));
+    if (want('heap')) rows.push(heapRow('heap with 10 000 open files', 10000, { on: 'value', op: '<=', x: 50 }));
+    if (want('fuzz')) rows.push(await fuzzRow(c));
+    if (want('cdiff')) rows.push(...await cdiffRows(c));
+    if (want('scaling') && !process.argv.includes('--no-scaling')) {
+      for (const n of [1, 8, 32]) scaling.resolution.push(await resolveRow(c, `simple, ${n} extent${n > 1 ? 's' : ''}`, simpleFmap(n), null));
+      for (const n of [1, 8, 32]) scaling.resolution.push(await resolveRow(c, `interleaved, ${n} iext${n > 1 ? 's' : ''} x 2 strips`, interleavedFmap(n, 2), null));
+      scaling.resolution.push(await resolveRow(c, 'interleaved, 1 iext x 32 strips', interleavedFmap(1, 32), null));
+      for (const n of [1, 8, 32]) scaling.open.push(await openRow(c, `${n} extent${n > 1 ? 's' : ''}`, n, null, 1000));
+      for (const n of [1000, 4000, 15000, 30000, 61000]) scaling.fsck.push(await fsckRow(`%N entries (32 MiB log)`, n, 32n << 20n, null));
+      for (const n of [1000, 5000, 10000, 20000]) scaling.memory.push(heapRow(`${n} open files`, n, null));
+    }
+  } finally {
+    c.close();
+  }
+  console.log(`famfs-harness bench: ${SAMPLES} interleaved samples per figure, node ${process.version}, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  printRows(rows);
+  const met = rows.filter((r) => r.met === true).length;
+  const targeted = rows.filter((r) => r.met !== null).length;
+  console.log(`\ntargets met: ${met} of ${targeted}`);
+  const md = scalingMarkdown(scaling);
+  if (md) {
+    fs.writeFileSync(path.join(resultsDir(), 'scaling.md'), md);
+    console.log(`\n${md}`);
+    if (updateDocsFlag) console.log(`updated ${updateDocs(path.join(ROOT, 'Documentation', 'bench.md'), md)}`);
+  }
+  console.log(`results: ${writeResults(rows, { scaling })}`);
+}
+
+main().catch((e) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exitCode = 1;
+});

@@ -165,7 +165,7 @@ function openPlan(v: Vector, failNth: number): CasePlan {
   const resolveStep = v.input.offset !== undefined ? base.steps[base.steps.length - 1] : null;
   const steps: Scenario['steps'] = [...(failNth ? [{ op: 'fail_alloc', nth: failNth }] : []), base.steps[0], ...(resolveStep ? [resolveStep] : [])];
   slab.reset();
-  const rep = runScenario({ world: base.world, steps });
+  const rep = runScenario({ world: { ...base.world, trace: true }, steps }); // the C side replays the traced replies
   const famfsCalls = slab.callCount(); // fuse_get_fmap allocates first: no call, no famfs.c
   slab.inject(null);
   const w = rep.world;

@@ -4,7 +4,7 @@
 // (fuse_out_header + payload) back (fuse_dev_write), whose checks decide what
 // the waiting caller gets. The simulation is single-threaded: queuing a request
 // wakes the server, which answers (or not) before the caller looks again.
-import { encodeStruct, encodeStructInto, decodeStruct } from '../uapi/layout';
+import { copyBytes, encodeStructInto, decodeStruct } from '../uapi/layout';
 import { fuse_in_header, fuse_out_header } from '../uapi/fuse';
 import { ECONNREFUSED, EINVAL, EIO, ENOENT, ENOTCONN } from './lib/errno';
 import type { fuse_conn } from './fuse_i';
@@ -104,12 +104,14 @@ export class fuse_iqueue {
   }
 
   private encodeRequest(unique: bigint, args: fuse_args): Uint8Array {
-    const inlen = args.in_args.slice(0, args.in_numargs).reduce((n, a) => n + a.size, 0);
+    let inlen = 0;
+    for (let i = 0; i < args.in_numargs; i++) inlen += args.in_args[i].size;
     const bytes = new Uint8Array(fuse_in_header.size + inlen);
     encodeStructInto(fuse_in_header, { len: bytes.length, opcode: args.opcode, unique, nodeid: args.nodeid, uid: 0, gid: 0, pid: 1 }, bytes, 0);
     let off = fuse_in_header.size;
-    for (const a of args.in_args.slice(0, args.in_numargs)) {
-      bytes.set(a.value.subarray(0, a.size), off);
+    for (let i = 0; i < args.in_numargs; i++) {
+      const a = args.in_args[i];
+      copyBytes(bytes, off, a.value, 0, a.size);
       off += a.size;
     }
     return bytes;
@@ -142,7 +144,7 @@ export class fuse_iqueue {
       err = nbytes !== fuse_out_header.size ? -EINVAL : 0;
       req.error = oh.error;
     } else {
-      err = copy_out_args(req.args, buf.subarray(fuse_out_header.size));
+      err = copy_out_args(req.args, buf, fuse_out_header.size);
     }
     if (err) req.error = -EIO;
     req.done = true;
@@ -170,15 +172,16 @@ export class fuse_iqueue {
  * that a variable last arg may come short. Anything else is -EINVAL to the
  * server (and -EIO to the caller).
  */
-function copy_out_args(args: fuse_args, payload: Uint8Array): number {
-  const reqsize = args.out_args.slice(0, args.out_numargs).reduce((n, a) => n + a.size, 0);
-  const nbytes = payload.length;
+function copy_out_args(args: fuse_args, frame: Uint8Array, payload: number): number {
+  let reqsize = 0;
+  for (let i = 0; i < args.out_numargs; i++) reqsize += args.out_args[i].size;
+  const nbytes = frame.length - payload;
   if (reqsize < nbytes || (reqsize > nbytes && !args.out_argvar)) return -EINVAL;
   let off = 0;
   for (let i = 0; i < args.out_numargs; i++) {
     const a = args.out_args[i];
     if (i === args.out_numargs - 1 && args.out_argvar) a.size = nbytes - off;
-    a.value.set(payload.subarray(off, off + a.size), 0);
+    copyBytes(a.value, 0, frame, payload + off, a.size);
     off += a.size;
   }
   return 0;
@@ -187,7 +190,7 @@ function copy_out_args(args: fuse_args, payload: Uint8Array): number {
 /** Build a reply frame (what a server writes to /dev/fuse). */
 export function fuse_reply_bytes(unique: bigint, error: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
   const out = new Uint8Array(fuse_out_header.size + payload.length);
-  out.set(encodeStruct(fuse_out_header, { len: out.length, error, unique }), 0);
+  encodeStructInto(fuse_out_header, { len: out.length, error, unique }, out, 0);
   out.set(payload, fuse_out_header.size);
   return out;
 }

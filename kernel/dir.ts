@@ -1,5 +1,5 @@
 // fs/fuse/dir.c: LOOKUP and GETATTR as the famfs paths need them.
-import { encodeStruct } from '../uapi/layout';
+import { encodeStruct, utf8Encode } from '../uapi/layout';
 import { fuse_attr_out, fuse_entry_out, fuse_getattr_in, fuse_opcode } from '../uapi/fuse';
 import { fuse_mount, inode, get_node_id } from './fuse_i';
 import { fuse_args_in_out } from './dev';
@@ -10,7 +10,7 @@ const FUSE_NAME_MAX = 1024;
 
 /** dir.c fuse_lookup_name(): LOOKUP name in parent; the inode or -errno. */
 export function fuse_lookup_name(fm: fuse_mount, icache: inode_cache, parent: bigint, name: string): inode | number {
-  const nameBytes = new TextEncoder().encode(name + '\0');
+  const nameBytes = utf8Encode(name + '\0');
   if (nameBytes.length - 1 > FUSE_NAME_MAX) return -ENAMETOOLONG;
   const outarg = new Uint8Array(fuse_entry_out.size);
   const args = fuse_args_in_out(fuse_opcode.FUSE_LOOKUP, parent, nameBytes, outarg);

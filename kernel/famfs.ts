@@ -31,6 +31,7 @@ import {
   vm_operations_struct, VM_FAULT_NEEDDSYNC, VM_FAULT_SIGBUS, VM_HUGEPAGE, VM_SHARED,
 } from './lib/fs';
 import { dax_iomap_fault, dax_iomap_rw } from './lib/dax_iomap';
+import { FAMFS_FAST_DECLINED, famfs_fast_fileofs_to_daxofs } from './famfs_fast';
 
 /** (port helper) C: struct famfs_file_meta **metap — a slot the parser publishes into. */
 export interface meta_slot {
@@ -214,8 +215,9 @@ function famfs_update_daxdev_table(fm: fuse_mount, meta: famfs_file_meta): numbe
 
   /* Collect indices that need fetching while holding read lock */
   scoped_guard_read(fc.famfs_devlist_sem, () => {
+    const bits = Number(BigInt.asUintN(MAX_DAXDEVS, meta.dev_bitmap)); // the bits for_each_set_bit looks at (MAX_DAXDEVS 24 < 32)
     for (let i = 0; i < MAX_DAXDEVS; i++) {
-      if (!((meta.dev_bitmap >> BigInt(i)) & 1n)) continue; // for_each_set_bit
+      if (!((bits >>> i) & 1)) continue; // for_each_set_bit
       if (!(devlist.devlist as famfs_daxdev[])[i].valid) indices_to_fetch.push(i);
     }
   });
@@ -632,7 +634,7 @@ function famfs_interleave_fileofs_to_daxofs(ino: inode, map: iomap, file_offset:
 // Resolve (file, offset, len) to (daxdev, offset, len). No clamping to
 // file_size here: callers clamp. ext_len >= 2^63 turns negative as loff_t and
 // never matches (-EIO).
-function famfs_fileofs_to_daxofs(ino: inode, map: iomap, file_offset: bigint, len: bigint, flags: number): number {
+export function famfs_fileofs_to_daxofs(ino: inode, map: iomap, file_offset: bigint, len: bigint, flags: number): number {
   const fi = get_fuse_inode(ino);
   const meta = fi.famfs_meta as famfs_file_meta;
   const fc = get_fuse_conn(ino);
@@ -701,6 +703,10 @@ export function famfs_fuse_iomap_begin(ino: inode, offset: bigint, length: bigin
   const size = i_size_read(ino);
 
   WARN_ON(size !== meta.file_size, 'famfs_fuse_iomap_begin: i_size != meta->file_size');
+
+  /* (port) the validated common case on plain numbers; everything else below */
+  const fast = famfs_fast_fileofs_to_daxofs(ino, meta, map, offset, length, flags);
+  if (fast !== FAMFS_FAST_DECLINED) return fast;
 
   return famfs_fileofs_to_daxofs(ino, map, offset, length, flags);
 }

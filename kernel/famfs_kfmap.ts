@@ -3,6 +3,7 @@
 // so fm_extent_type is assigned straight from the wire's ext_type.
 import type { dax_device } from './lib/dax';
 import type { kstr } from './lib/slab';
+import type { famfs_fast_form } from './famfs_fast';
 
 /*
  * Two extent formats (patch 09 doc block, "KABI version 43 (aka v2)"):
@@ -49,11 +50,13 @@ export interface famfs_file_meta {
   se: famfs_meta_simple_ext[] | null;
   fm_niext: number;
   ie: famfs_meta_interleaved_ext[] | null;
+  /** (port, not in the C) the resolvers' precomputed fast form, kernel/famfs_fast.ts; undefined until first built */
+  fast?: famfs_fast_form | null;
 }
 
 export const new_famfs_file_meta = (): famfs_file_meta => ({
   error: false, file_type: 0, file_size: 0n, fm_extent_type: 0, dev_bitmap: 0n,
-  fm_nextents: 0, se: null, fm_niext: 0, ie: null,
+  fm_nextents: 0, se: null, fm_niext: 0, ie: null, fast: undefined,
 });
 
 export const new_simple_ext = (): famfs_meta_simple_ext => ({ dev_index: 0n, ext_offset: 0n, ext_len: 0n });

@@ -2,8 +2,7 @@
 // (v9 patches 02/04) read back from the INIT exchange on the channel, so the
 // report can name the fact that decided it.
 import { decodeStruct } from '../uapi/layout';
-import { fuse_init_out, FUSE_DAX_FMAP, FUSE_INIT_EXT } from '../uapi/fuse';
-import { hexToBytes } from '../uapi/fmap_codec';
+import { fuse_init_out, fuse_out_header, FUSE_DAX_FMAP, FUSE_INIT_EXT } from '../uapi/fuse';
 import type { SimMount } from './vfs';
 
 /** Whether the mount is in famfs mode, and the INIT fact that decided it. */
@@ -15,10 +14,9 @@ export interface FamfsModeReport {
 const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
 
 /** The server's INIT reply payload (fuse_init_out, possibly short), or null. */
-function initReply(mnt: SimMount): { payload: Uint8Array; error?: string } | null {
-  const e = mnt.channel.log.find((x) => x.dir === 'reply' && x.op === 'INIT');
-  if (!e) return null;
-  return { payload: hexToBytes(e.hex, 'INIT reply').subarray(16), error: e.error ?? e.rejected };
+function initReply(mnt: SimMount): { payload: Uint8Array } | null {
+  const r = mnt.channel.initReply;
+  return r ? { payload: r.bytes.subarray(fuse_out_header.size) } : null;
 }
 
 export function famfsModeReport(mnt: SimMount, mountResult: number): FamfsModeReport {

@@ -1,10 +1,10 @@
 // A famfs fuse server model: what famfs_fused answers (userspace-spec §2), over
 // real binary messages. It holds a tree of files (each with its fmap) and the
 // daxdev list, and can be scripted to misbehave for tests.
-import { decodeStruct, encodeStruct } from '../uapi/layout';
+import { decodeStruct, encodeStruct, encodeStructInto, StructLayout, utf8Decode } from '../uapi/layout';
 import {
-  fuse_attr_out, fuse_daxdev_out, fuse_entry_out, fuse_in_header, fuse_init_in, fuse_init_out,
-  fuse_opcode, fuse_open_out, FUSE_DAX_FMAP, FUSE_INIT_EXT, FUSE_KERNEL_VERSION, FUSE_ROOT_ID, FAMFS_CHANGELOG_MINOR,
+  fuse_attr_out, fuse_daxdev_out, fuse_entry_out, fuse_in_header, fuse_init_in, fuse_init_out, fuse_out_header,
+  fuse_opcode, fuse_opcode_name, fuse_open_out, FUSE_DAX_FMAP, FUSE_INIT_EXT, FUSE_KERNEL_VERSION, FUSE_ROOT_ID, FAMFS_CHANGELOG_MINOR,
 } from '../uapi/fuse';
 import { encodeFmap, FmapSpec, hexToBytes, parseU64 } from '../uapi/fmap_codec';
 import { fuse_reply_bytes } from '../kernel/dev';
@@ -75,10 +75,8 @@ const OPS = {
   DESTROY: fuse_opcode.FUSE_DESTROY, READ: fuse_opcode.FUSE_READ, WRITE: fuse_opcode.FUSE_WRITE, FORGET: fuse_opcode.FUSE_FORGET,
 } as const;
 
-export function opcodeName(op: number): string {
-  const hit = Object.entries(fuse_opcode).find(([, v]) => v === op);
-  return hit ? String(hit[0]).replace(/^FUSE_/, '') : `OP${op}`;
-}
+/** The opcode's short name (uapi/fuse.ts's static table). */
+export const opcodeName = fuse_opcode_name;
 
 interface Node { nodeid: bigint; name: string; parent: bigint; dir: boolean; mode: number; size: bigint; fmap: Uint8Array | null; children: Map<string, bigint> }
 
@@ -158,7 +156,6 @@ export class FamfsServer implements FusePeer {
   /** Handle one request read from /dev/fuse. */
   handle(req: Uint8Array): ServerAnswer {
     const h = decodeStruct(fuse_in_header, req, 0);
-    const body = req.subarray(fuse_in_header.size);
     const opname = opcodeName(h.opcode);
     this.stats.requests++;
     this.stats.byOp.set(opname, (this.stats.byOp.get(opname) ?? 0) + 1);
@@ -176,7 +173,7 @@ export class FamfsServer implements FusePeer {
       return { kind: 'reply', bytes: frame };
     }
 
-    const ans = this.dispatch(h.opcode, h.nodeid, h.unique, body, fault);
+    const ans = this.dispatch(h.opcode, h.nodeid, h.unique, req, fault);
     if (ans.kind !== 'reply' || !fault) return ans;
     if (fault.action === 'bad_unique') return this.ok(h.unique + 1000n, ans.bytes.subarray(16));
     const payload = ans.bytes.subarray(16);
@@ -193,6 +190,14 @@ export class FamfsServer implements FusePeer {
     return { kind: 'reply', bytes: fuse_reply_bytes(unique, 0, payload) };
   }
 
+  /** A reply whose payload is one struct, encoded straight into the frame (one buffer, no copy). */
+  private okStruct<V>(unique: bigint, layout: StructLayout<V>, values: Partial<Record<keyof V & string, unknown>>): ServerAnswer {
+    const frame = new Uint8Array(fuse_out_header.size + layout.size);
+    encodeStructInto(fuse_out_header, { len: frame.length, error: 0, unique }, frame, 0);
+    encodeStructInto(layout, values, frame, fuse_out_header.size);
+    return { kind: 'reply', bytes: frame };
+  }
+
   private err(unique: bigint, name: string): ServerAnswer {
     const code = errnoCode(name);
     return { kind: 'reply', bytes: fuse_reply_bytes(unique, code ?? -ERRNO.EIO) };
@@ -202,24 +207,27 @@ export class FamfsServer implements FusePeer {
     return { ino: n.nodeid, size: n.size, blocks: (n.size + 511n) / 512n, mode: n.mode, nlink: n.dir ? 2 : 1, blksize: 4096 };
   }
 
-  private dispatch(op: number, nodeid: bigint, unique: bigint, body: Uint8Array, fault: ServerFault | null): ServerAnswer {
+  /** One request; its in-args start at fuse_in_header.size of `req` (no subarray: small frames would be copied out). */
+  private dispatch(op: number, nodeid: bigint, unique: bigint, req: Uint8Array, fault: ServerFault | null): ServerAnswer {
+    const body = fuse_in_header.size;
     const n = this.nodes.get(nodeid);
     switch (op) {
-      case fuse_opcode.FUSE_INIT: return this.init(unique, body);
+      case fuse_opcode.FUSE_INIT: return this.init(unique, req, body);
       case fuse_opcode.FUSE_LOOKUP: {
-        const name = new TextDecoder().decode(body.subarray(0, Math.max(0, body.indexOf(0))));
+        const nul = req.indexOf(0, body);
+        const name = utf8Decode(req, body, nul < 0 ? body : nul);
         const child = n?.dir ? n.children.get(name) : undefined;
         const c = child !== undefined ? this.nodes.get(child) : undefined;
         if (!c) return this.err(unique, n && !n.dir ? 'ENOTDIR' : 'ENOENT');
-        return this.ok(unique, encodeStruct(fuse_entry_out, { nodeid: c.nodeid, attr: this.attr(c) }));
+        return this.okStruct(unique, fuse_entry_out, { nodeid: c.nodeid, attr: this.attr(c) });
       }
       case fuse_opcode.FUSE_GETATTR:
         if (!n) return this.err(unique, 'ENOENT');
-        return this.ok(unique, encodeStruct(fuse_attr_out, { attr_valid: 1, attr: this.attr(n) }));
+        return this.okStruct(unique, fuse_attr_out, { attr_valid: 1, attr: this.attr(n) });
       case fuse_opcode.FUSE_OPEN:
       case fuse_opcode.FUSE_OPENDIR:
         if (!n) return this.err(unique, 'ENOENT');
-        return this.ok(unique, encodeStruct(fuse_open_out, { fh: this.nextFh++ }));
+        return this.okStruct(unique, fuse_open_out, { fh: this.nextFh++ });
       case fuse_opcode.FUSE_RELEASE:
       case fuse_opcode.FUSE_RELEASEDIR:
       case fuse_opcode.FUSE_DESTROY:
@@ -235,8 +243,8 @@ export class FamfsServer implements FusePeer {
     }
   }
 
-  private init(unique: bigint, body: Uint8Array): ServerAnswer {
-    const inarg = decodeStruct(fuse_init_in, body, 0);
+  private init(unique: bigint, req: Uint8Array, body: number): ServerAnswer {
+    const inarg = decodeStruct(fuse_init_in, req, body);
     const offered = (BigInt(inarg.flags2) << 32n) | BigInt(inarg.flags);
     const pol = this.cfg.init ?? {};
     const mode = pol.dax_fmap ?? 'if_offered';
@@ -245,10 +253,10 @@ export class FamfsServer implements FusePeer {
     let flags = offered & ~FUSE_DAX_FMAP;
     if (want) flags |= FUSE_DAX_FMAP;
     if (pol.no_init_ext) flags &= ~FUSE_INIT_EXT;
-    return this.ok(unique, encodeStruct(fuse_init_out, {
+    return this.okStruct(unique, fuse_init_out, {
       major: pol.major ?? FUSE_KERNEL_VERSION, minor: pol.minor ?? FAMFS_CHANGELOG_MINOR, max_readahead: inarg.max_readahead,
       flags: Number(flags & 0xffffffffn), flags2: Number(flags >> 32n), max_write: 1 << 20, max_pages: 256, time_gran: 1,
-    }));
+    });
   }
 
   private getDaxdev(unique: bigint, index: bigint, fault: ServerFault | null): ServerAnswer {

@@ -1,11 +1,11 @@
 // The message log of a simulated /dev/fuse: every request and reply, as hex and
-// decoded, for --trace and for failing tests.
+// decoded, for --trace and for failing tests. Off unless asked for; when on, a
+// ring keeps the newest frames so a long run cannot grow it without bound.
 import { decodeStruct } from '../uapi/layout';
-import { fuse_in_header, fuse_out_header, fuse_init_in, fuse_init_out, fuse_opcode, fuse_daxdev_out } from '../uapi/fuse';
+import { fuse_in_header, fuse_out_header, fuse_init_in, fuse_init_out, fuse_opcode, fuse_daxdev_out, fuse_opcode_name as opcodeName } from '../uapi/fuse';
 import { cstring } from '../uapi/layout';
 import { decodeFmapWire, hexdump, bytesToHex } from '../uapi/fmap_codec';
 import { errnoName } from '../kernel/lib/errno';
-import { opcodeName } from './server';
 
 export interface TraceEntry {
   dir: 'request' | 'reply';
@@ -18,6 +18,37 @@ export interface TraceEntry {
   rejected?: string;
   summary: string;
   hex: string;
+}
+
+/** Frames a trace keeps by default (about 2 KiB each with the hex). */
+export const DEFAULT_TRACE_LIMIT = 10000;
+
+/** A bounded trace: the newest `limit` frames, and how many older ones were dropped. */
+export class TraceLog {
+  private ring: TraceEntry[] = [];
+  private next = 0;
+  dropped = 0;
+  readonly limit: number;
+
+  constructor(limit = DEFAULT_TRACE_LIMIT) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`trace limit must be a positive integer, got ${limit}`);
+    this.limit = limit;
+  }
+
+  add(e: TraceEntry): void {
+    if (this.ring.length < this.limit) {
+      this.ring.push(e);
+      return;
+    }
+    this.ring[this.next] = e;
+    this.next = (this.next + 1) % this.limit;
+    this.dropped++;
+  }
+
+  /** Oldest first. */
+  entries(): TraceEntry[] {
+    return this.ring.length < this.limit ? this.ring.slice() : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+  }
 }
 
 export function traceRequest(bytes: Uint8Array): TraceEntry {

@@ -29,6 +29,8 @@ export interface WorldSpec {
   mount?: MountOptions;
   /** other namespace entries, to exercise famfs_verify_daxdev */
   nodes?: { name: string; kind: 'chr' | 'blk' | 'reg' | 'dir' | 'symlink'; target?: string; nodev?: boolean }[];
+  /** record the FUSE message trace (true: the default bound; a number: keep that many frames) */
+  trace?: boolean | number;
 }
 
 export interface World {
@@ -57,6 +59,7 @@ export function createWorld(spec: WorldSpec, peer?: FusePeer): World {
   const cfg: ServerConfig = { files: spec.files ?? [], daxdevs: spec.daxdevs ?? devices.map((d) => d.name), init: spec.init, faults: spec.faults };
   const server = new FamfsServer(cfg);
   const mnt = new SimMount(machine, peer ?? server, spec.mount);
+  if (spec.trace) mnt.channel.enableTrace(typeof spec.trace === 'number' ? spec.trace : undefined);
   const mountResult = mnt.mount();
   return { machine, server, peer: peer ?? server, mnt, mountResult };
 }

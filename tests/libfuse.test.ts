@@ -43,7 +43,7 @@ async function withServer(args: string[], body: (w: World) => void, timeoutMs = 
   const srv = ExternalServer.spawn([SERVER, ...args, '/dev/fd/3'], { timeoutMs });
   let w: World | undefined;
   try {
-    w = createWorld({}, srv);
+    w = createWorld({ trace: true }, srv); // byte checks read the traced frames
     body(w);
     if (w.mnt.mounted && w.mnt.iq.connected) w.mnt.umount();
   } finally {

@@ -35,6 +35,20 @@ export enum fuse_opcode {
   CUSE_INIT = 4096,
 }
 
+/**
+ * Opcode names for traces and request counts ("LOOKUP", "GET_FMAP"), built once
+ * from the enum: a lookup per frame, never a scan of the enum.
+ */
+const FUSE_OPCODE_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.keys(fuse_opcode).filter((k) => Number.isNaN(Number(k)))
+    .map((k) => [fuse_opcode[k as keyof typeof fuse_opcode], k.replace(/^FUSE_/, '')] as const),
+);
+
+/** The short name of an opcode ("GET_FMAP"), or OP<n> for one the harness does not know. */
+export function fuse_opcode_name(op: number): string {
+  return FUSE_OPCODE_NAMES.get(op) ?? `OP${op}`;
+}
+
 /** INIT capability flags: a 64-bit space split into flags (bits 0..31) and flags2 (32..63). */
 export const FUSE_INIT_FLAGS = {
   FUSE_ASYNC_READ: 1n << 0n,
@@ -142,6 +156,14 @@ export const fuse_in_header = defineStruct('fuse_in_header', 40, [
   ['total_extlen', 'u16', 36],
   ['padding', 'u16', 38],
 ] as const);
+
+const IN_OPCODE_OFFSET = fuse_in_header.fields.find((f) => f.name === 'opcode')!.offset;
+
+/** fuse_in_header.opcode of a request frame, read at its fixed offset (no struct decode per frame). */
+export function fuse_in_opcode(frame: Uint8Array): number {
+  const o = IN_OPCODE_OFFSET;
+  return (frame[o] | (frame[o + 1] << 8) | (frame[o + 2] << 16) | (frame[o + 3] << 24)) >>> 0;
+}
 
 export const fuse_out_header = defineStruct('fuse_out_header', 16, [
   ['len', 'u32', 0],

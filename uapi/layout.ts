@@ -15,6 +15,8 @@ export interface Field {
   size: number;
   align: number;
   nested?: StructLayout;
+  /** true for u8..s64 (decided once, not per encode/decode) */
+  scalar: boolean;
 }
 
 export interface StructLayout<V = Record<string, unknown>> {
@@ -22,6 +24,8 @@ export interface StructLayout<V = Record<string, unknown>> {
   size: number;
   align: number;
   fields: Field[];
+  /** the field names, for the encoder's unknown-field check */
+  fieldNames: ReadonlySet<string>;
   /** phantom: the decoded value type */
   readonly __value?: V;
 }
@@ -30,6 +34,42 @@ type ScalarValue<C> = C extends 'u64' | 's64' ? bigint : C extends ScalarCType ?
 type FieldValue<C> = C extends ScalarCType ? ScalarValue<C> : C extends `struct ${string}` ? Record<string, unknown> : Uint8Array;
 export type Decoded<Fs extends readonly FieldDef[]> = { [E in Fs[number] as E[0]]: FieldValue<E[1]> };
 
+const UTF8_ENC = new TextEncoder();
+const UTF8_DEC = new TextDecoder();
+
+/** UTF-8 bytes of a string; ASCII (every name on the hot paths) without TextEncoder, which costs ~1 µs a call. */
+export function utf8Encode(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return UTF8_ENC.encode(s);
+    out[i] = c;
+  }
+  return out;
+}
+
+/** The string of the UTF-8 bytes b[start, end); ASCII without TextDecoder. */
+export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
+  let s = '';
+  for (let i = start; i < end; i++) {
+    if (b[i] > 0x7f) return UTF8_DEC.decode(b.subarray(start, end));
+    s += String.fromCharCode(b[i]);
+  }
+  return s;
+}
+
+/**
+ * dst[dstOff..] = src[srcOff, srcOff + n). Small arrays live inside V8's heap;
+ * a subarray() or .buffer of one moves its bytes out to a fresh backing store
+ * (about a microsecond), so short copies are done byte by byte.
+ */
+export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i];
+  } else {
+    dst.set(src.subarray(srcOff, srcOff + n), dstOff);
+  }
+}
 const SCALAR_SIZE: Record<ScalarCType, number> = { u8: 1, u16: 2, u32: 4, u64: 8, s32: 4, s64: 8 };
 const registry = new Map<string, StructLayout>();
 
@@ -76,10 +116,10 @@ export function defineStruct<const Fs extends readonly FieldDef[]>(name: string,
       throw new Error(`struct ${name}: field ${fname} declared at ${offset}, natural layout puts it at ${computed.offsets[i]}`);
     }
     const sa = ctypeSizeAlign(ctype);
-    return { name: fname, ctype, offset, size: sa.size, align: sa.align, nested: sa.nested };
+    return { name: fname, ctype, offset, size: sa.size, align: sa.align, nested: sa.nested, scalar: ctype in SCALAR_SIZE };
   });
   if (computed.size !== size) throw new Error(`struct ${name}: declared size ${size}, natural layout gives ${computed.size}`);
-  const layout: StructLayout<Decoded<Fs>> = { name, size, align: computed.align, fields };
+  const layout: StructLayout<Decoded<Fs>> = { name, size, align: computed.align, fields, fieldNames: new Set(fields.map((f) => f.name)) };
   registry.set(name, layout as StructLayout);
   return layout;
 }
@@ -88,33 +128,60 @@ export function lookupStruct(name: string): StructLayout | undefined {
   return registry.get(name);
 }
 
-function readScalar(dv: DataView, off: number, ctype: ScalarCType): number | bigint {
-  switch (ctype) {
-    case 'u8': return dv.getUint8(off);
-    case 'u16': return dv.getUint16(off, true);
-    case 'u32': return dv.getUint32(off, true);
-    case 's32': return dv.getInt32(off, true);
-    case 'u64': return dv.getBigUint64(off, true);
-    case 's64': return dv.getBigInt64(off, true);
-  }
+/*
+ * Scalars are read and written byte by byte, little-endian, straight on the
+ * Uint8Array: no DataView per call (creating one costs more than decoding a
+ * small struct). u64/s64 go through one 8-byte scratch shared with a
+ * BigUint64Array / BigInt64Array, whose stores wrap exactly as a C assignment.
+ */
+const scratch = new Uint8Array(8);
+const scratchU64 = new BigUint64Array(scratch.buffer);
+const scratchS64 = new BigInt64Array(scratch.buffer);
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function load8(b: Uint8Array, off: number): void {
+  for (let i = 0; i < 8; i++) scratch[HOST_LE ? i : 7 - i] = b[off + i];
 }
 
-function writeScalar(dv: DataView, off: number, ctype: ScalarCType, v: unknown, where: string): void {
-  const big = ctype === 'u64' || ctype === 's64';
-  const n = toBigIntValue(v, where);
-  const bits = BigInt(SCALAR_SIZE[ctype] * 8);
-  // The wire truncates to the field width, exactly as a C assignment would.
-  const wrapped = ctype.startsWith('s') ? BigInt.asIntN(Number(bits), n) : BigInt.asUintN(Number(bits), n);
-  if (big) {
-    if (ctype === 'u64') dv.setBigUint64(off, wrapped, true);
-    else dv.setBigInt64(off, wrapped, true);
-    return;
+function store8(b: Uint8Array, off: number): void {
+  for (let i = 0; i < 8; i++) b[off + i] = scratch[HOST_LE ? i : 7 - i];
+}
+
+const READ: Record<ScalarCType, (b: Uint8Array, off: number) => number | bigint> = {
+  u8: (b, off) => b[off],
+  u16: (b, off) => b[off] | (b[off + 1] << 8),
+  u32: (b, off) => (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0,
+  s32: (b, off) => b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24),
+  u64: (b, off) => { load8(b, off); return scratchU64[0]; },
+  s64: (b, off) => { load8(b, off); return scratchS64[0]; },
+};
+
+function put32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v;
+  b[off + 1] = v >>> 8;
+  b[off + 2] = v >>> 16;
+  b[off + 3] = v >>> 24;
+}
+
+function writeScalar(b: Uint8Array, off: number, ctype: ScalarCType, v: unknown, struct: string, field: string): void {
+  // The wire truncates to the field width, exactly as a C assignment would:
+  // Uint8Array stores keep the low 8 bits of an integral number, exactly.
+  if (typeof v === 'number' && Number.isSafeInteger(v) && ctype !== 'u64' && ctype !== 's64') {
+    const lo = v % 4294967296; // the low 32 bits as a C truncation keeps them (sign handled by the stores' mod 2^8)
+    switch (ctype) {
+      case 'u8': b[off] = lo; return;
+      case 'u16': b[off] = lo; b[off + 1] = lo >>> 8; return;
+      default: put32(b, off, lo); return;
+    }
   }
+  const n = toBigIntValue(v, `${struct}.${field}`);
   switch (ctype) {
-    case 'u8': dv.setUint8(off, Number(wrapped)); break;
-    case 'u16': dv.setUint16(off, Number(wrapped), true); break;
-    case 'u32': dv.setUint32(off, Number(wrapped), true); break;
-    case 's32': dv.setInt32(off, Number(wrapped), true); break;
+    case 'u64': scratchU64[0] = n; store8(b, off); return;
+    case 's64': scratchS64[0] = n; store8(b, off); return;
+    case 'u8': b[off] = Number(BigInt.asUintN(8, n)); return;
+    case 'u16': writeScalar(b, off, ctype, Number(BigInt.asUintN(16, n)), struct, field); return;
+    case 'u32':
+    case 's32': put32(b, off, Number(BigInt.asUintN(32, n))); return;
   }
 }
 
@@ -128,40 +195,69 @@ function toBigIntValue(v: unknown, where: string): bigint {
   throw new Error(`${where}: not an integer: ${JSON.stringify(v)}`);
 }
 
+/** The accessors the compiled decoders and encoders call (compiled code sees only these). */
+const ACCESS = { ...READ, writeScalar, writeArray: (b: Uint8Array, off: number, f: Field, v: unknown, where: string) => writeArray(b, off, f, v, where), decodeStruct: (l: StructLayout, b: Uint8Array, off: number) => decodeStruct(l, b, off), encodeStructInto: (l: StructLayout, v: Record<string, unknown>, b: Uint8Array, off: number) => encodeStructInto(l, v, b, off) };
+
+type Decoder = (b: Uint8Array, off: number, A: typeof ACCESS, fields: Field[]) => Record<string, unknown>;
+type Encoder = (v: Record<string, unknown>, b: Uint8Array, off: number, A: typeof ACCESS, fields: Field[]) => void;
+const decoders = new WeakMap<StructLayout, Decoder>();
+const encoders = new WeakMap<StructLayout, Encoder>();
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The layout's decoder, compiled once from its field table: one object literal
+ * with a fixed offset per field, so V8 sees one shape and no keyed stores (a
+ * loop over the table costs about four times as much per frame).
+ */
+function decoderOf(layout: StructLayout): Decoder {
+  let d = decoders.get(layout);
+  if (!d) {
+    const props = layout.fields.map((f, i) => {
+      if (!IDENT.test(f.name)) throw new Error(`struct ${layout.name}: field name ${JSON.stringify(f.name)} is not an identifier`);
+      const at = `off + ${f.offset}`;
+      const val = f.nested ? `A.decodeStruct(F[${i}].nested, b, ${at})` : f.scalar ? `A.${f.ctype}(b, ${at})` : `b.slice(${at}, ${at} + ${f.size})`;
+      return `${f.name}: ${val}`;
+    });
+    d = new Function('b', 'off', 'A', 'F', `return { ${props.join(', ')} };`) as Decoder;
+    decoders.set(layout, d);
+  }
+  return d;
+}
+
+/** The layout's encoder, compiled once: each given field written at its fixed offset. */
+function encoderOf(layout: StructLayout): Encoder {
+  let e = encoders.get(layout);
+  if (!e) {
+    const stmts = layout.fields.map((f, i) => {
+      const at = `off + ${f.offset}`;
+      const put = f.nested ? `A.encodeStructInto(F[${i}].nested, x, b, ${at})` : f.scalar ? `A.writeScalar(b, ${at}, '${f.ctype}', x, ${JSON.stringify(layout.name)}, '${f.name}')` : `A.writeArray(b, ${at}, F[${i}], x, ${JSON.stringify(`${layout.name}.${f.name}`)})`;
+      return `x = v.${f.name}; if (x !== undefined) ${put};`;
+    });
+    e = new Function('v', 'b', 'off', 'A', 'F', `let x; ${stmts.join(' ')}`) as Encoder;
+    encoders.set(layout, e);
+  }
+  return e;
+}
+
 /** Decode one struct at `off` of `buf`. Arrays come back as byte copies. */
 export function decodeStruct<V>(layout: StructLayout<V>, buf: Uint8Array, off = 0): V {
   if (off + layout.size > buf.length) {
     throw new RangeError(`struct ${layout.name}: needs ${layout.size} bytes at ${off}, have ${buf.length - off}`);
   }
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const out: Record<string, unknown> = {};
-  for (const f of layout.fields) {
-    if (f.nested) out[f.name] = decodeStruct(f.nested, buf, off + f.offset);
-    else if (f.ctype in SCALAR_SIZE) out[f.name] = readScalar(dv, off + f.offset, f.ctype as ScalarCType);
-    else out[f.name] = buf.slice(off + f.offset, off + f.offset + f.size);
-  }
-  return out as V;
+  return decoderOf(layout as StructLayout)(buf, off, ACCESS, layout.fields) as V;
 }
 
 /** Encode a struct into `buf` at `off` (fields not given stay as they are, normally zero). */
 export function encodeStructInto<V>(layout: StructLayout<V>, values: Partial<Record<keyof V & string, unknown>>, buf: Uint8Array, off = 0): void {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const known = new Set(layout.fields.map((f) => f.name));
-  for (const k of Object.keys(values)) {
-    if (!known.has(k)) throw new Error(`struct ${layout.name} has no field '${k}'`);
+  if (off + layout.size > buf.length) throw new RangeError(`struct ${layout.name}: needs ${layout.size} bytes at ${off}, have ${buf.length - off}`);
+  for (const k in values) {
+    if (!layout.fieldNames.has(k)) throw new Error(`struct ${layout.name} has no field '${k}'`);
   }
-  for (const f of layout.fields) {
-    const v = (values as Record<string, unknown>)[f.name];
-    if (v === undefined) continue;
-    const where = `${layout.name}.${f.name}`;
-    if (f.nested) encodeStructInto(f.nested, v as Record<string, unknown>, buf, off + f.offset);
-    else if (f.ctype in SCALAR_SIZE) writeScalar(dv, off + f.offset, f.ctype as ScalarCType, v, where);
-    else writeArray(buf, off + f.offset, f, v, where);
-  }
+  encoderOf(layout as StructLayout)(values as Record<string, unknown>, buf, off, ACCESS, layout.fields);
 }
 
 function writeArray(buf: Uint8Array, off: number, f: Field, v: unknown, where: string): void {
-  const bytes = typeof v === 'string' ? new TextEncoder().encode(v) : v instanceof Uint8Array ? v : null;
+  const bytes = typeof v === 'string' ? utf8Encode(v) : v instanceof Uint8Array ? v : null;
   if (!bytes) throw new Error(`${where}: expected a string or bytes`);
   if (bytes.length > f.size) throw new Error(`${where}: ${bytes.length} bytes do not fit in ${f.ctype}`);
   buf.set(bytes, off);
@@ -176,7 +272,7 @@ export function encodeStruct<V>(layout: StructLayout<V>, values: Partial<Record<
 /** A C string out of a char array: bytes up to the first NUL (or all of them). */
 export function cstring(bytes: Uint8Array): string {
   const nul = bytes.indexOf(0);
-  return new TextDecoder().decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+  return utf8Decode(nul < 0 ? bytes : bytes.subarray(0, nul));
 }
 
 /** Printable layout, one row per field, the way pahole shows it. */

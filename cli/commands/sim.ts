@@ -60,7 +60,8 @@ export function register(y: Argv): Argv {
       try {
         validateScenario(sc);
         const dax = (argv.dax as string[]) ?? [];
-        rep = withStores(() => runScenario(dax.length ? { ...sc, world: withDaxStores(sc.world ?? {}, dax) } : sc, undefined, { peer: srv ?? undefined }));
+        const world = dax.length ? withDaxStores(sc.world ?? {}, dax) : sc.world;
+        rep = withStores(() => runScenario({ ...sc, world: argv.trace && world ? { ...world, trace: world.trace || true } : world }, undefined, { peer: srv ?? undefined }));
         if (srv && rep.world.mnt.mounted) rep.world.mnt.umount(); // DESTROY, as at the end of a real session
       } catch (e) {
         if (srv) srv.kill();

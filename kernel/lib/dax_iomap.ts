@@ -31,7 +31,10 @@ function direct_access(map: iomap, pos: bigint, len: bigint): bigint | number {
   return dax_direct_access(map.dax_dev, map.addr + (pos - map.offset), len);
 }
 
-/** dax_iomap_rw(): returns bytes done, or -errno if nothing was done. */
+/**
+ * dax_iomap_rw(): returns bytes done, or -errno if nothing was done. Positions
+ * stay loff_t (bigint) as in the C; each chunk's byte count is converted once.
+ */
 export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter, ops: iomap_ops<I>): number {
   const inode = iocb.ki_filp.f_inode;
   const write = iter.rw === WRITE;
@@ -52,25 +55,27 @@ export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter,
     if (WARN_ON(map.length === 0n, 'iomap_iter: zero-length mapping')) { ret = -EIO; break; }
     const n = dax_iomap_iter_copy(map, pos, map.length < length ? map.length : length, iter, write);
     if (n < 0) { ret = n; break; }
-    done += n;
-    pos += BigInt(n);
-    length -= BigInt(n);
     if (n === 0) break;
+    done += n;
+    const moved = BigInt(n);
+    pos += moved;
+    length -= moved;
   }
   iocb.ki_pos += BigInt(done);
   return done > 0 ? done : ret;
 }
 
+/** One mapped chunk between the device and the user buffer (the whole buffer itself when it fits: no view). */
 function dax_iomap_iter_copy(map: iomap, pos: bigint, len: bigint, iter: iov_iter, write: boolean): number {
-  if (map.type !== IOMAP_MAPPED) return -EIO;
-  const avail = direct_access(map, pos, len);
+  if (map.type !== IOMAP_MAPPED || !map.dax_dev) return -EIO;
+  const dev_pos = map.addr + (pos - map.offset);
+  const avail = dax_direct_access(map.dax_dev, dev_pos, len);
   if (typeof avail === 'number') return avail;
   const n = Number(avail);
-  const devoff = Number(map.addr + (pos - map.offset));
-  const user = iter.buf.subarray(iter.off, iter.off + n);
-  const dev = map.dax_dev!;
-  if (write) dev.store.write(devoff, user);
-  else dev.store.read(devoff, user);
+  const buf = iter.buf;
+  const user = iter.off === 0 && n === buf.length ? buf : buf.subarray(iter.off, iter.off + n);
+  if (write) map.dax_dev.store.write(Number(dev_pos), user);
+  else map.dax_dev.store.read(Number(dev_pos), user);
   iter.off += n;
   iter.count -= n;
   return n;
