@@ -60,6 +60,13 @@ const t0 = Date.now();
 const c = spawnSync(process.execPath, [bin, 'conformance', '--format', 'json'], { encoding: 'utf8' });
 const wall = (Date.now() - t0) / 1000;
 rows.push({ name: 'all conformance vectors via CLI (wall s)', value: wall, unit: 's', target: '<= 2 s', met: wall <= 2 && c.status === 0 });
+// review of the example series, cdiff's gcc build and both-sides run included (make run's second step)
+const root = path.resolve(__dirname, '..', '..');
+const t1 = Date.now();
+const rv = spawnSync(process.execPath, [bin, 'review', path.join(root, 'tests', 'fixtures', 'example-series', 'v2.mbox'),
+  '--base-c', path.join(root, 'tests', 'fixtures', 'cdiff', 'famfs.c'), '--kfmap', path.join(root, 'cdiff', 'famfs_kfmap_model.h'), '--format', 'json'], { encoding: 'utf8' });
+const reviewWall = (Date.now() - t1) / 1000;
+rows.push({ name: 'review example series + cdiff via CLI (wall s)', value: reviewWall, unit: 's', target: '<= 5 s', met: reviewWall <= 5 && rv.status === 0 });
 // parse cost of one GET_FMAP reply, for reference
 const payload = encodeFmap({ file_size: '0x200000', extents: [{ se_offset: '0', se_len: '0x200000' }] });
 rows.push({ name: 'fmap payload bytes (reference)', value: payload.length, unit: 'B', target: '-', met: true });
