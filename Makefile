@@ -25,7 +25,7 @@ build: install addon
 # The main job on the built-in default: every built-in conformance vector.
 run: build
 	./bin/famfs-harness conformance
-	./bin/famfs-harness review tests/fixtures/example-series/v2.mbox
+	./bin/famfs-harness review tests/fixtures/example-series/v2.mbox --base-c tests/fixtures/cdiff/famfs.c --kfmap cdiff/famfs_kfmap_model.h
 
 # jest, then every built-in conformance vector once (KTAP in reports/, its
 # "N passed, N failed, N skipped" line on stderr); either failing fails the target.

@@ -1,38 +1,48 @@
 // cdiff speed: every vector through both sides, the gcc ASan/UBSan build
-// included, in one run of the command's own code path. Target: <= 5 s.
-// Runs on the project's fixture famfs.c, or on CDIFF_C_SOURCE (+ CDIFF_KFMAP)
-// when set (e.g. a reviewer's real famfs.c outside the repo).
-// Exported for bench/run.ts; `node dist/bench/cdiff.js` prints the row alone.
+// included, in one run of the command's own code path (target <= 5 s), and the
+// whole `review` of the example series (make run's second step). The reference
+// is the port alone over the same vectors, so the ratio shows what the C side
+// adds. Runs on the project's fixture famfs.c, or on CDIFF_C_SOURCE
+// (+ CDIFF_KFMAP) when set (e.g. a reviewer's real famfs.c outside the repo).
+// bench/run.ts takes benchRows(); `node dist/bench/cdiff.js` prints them alone.
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { runCdiff, selectCases } from '../checks/cdiff';
+import { runVector } from '../checks/vectors';
+import { interleave, makeRow, printRows, Row, wallMs } from './lib';
 
-export interface CdiffBenchRow { name: string; value: number; unit: string; target: string; met: boolean }
+const ROOT = [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..')].find((d) => fs.existsSync(path.join(d, 'tests', 'fixtures', 'cdiff', 'famfs.c')));
 
-const TARGET_S = 5;
-
-function fixtureSource(): string {
-  const dirs = [path.resolve(__dirname, '..', 'tests', 'fixtures', 'cdiff'), path.resolve(__dirname, '..', '..', 'tests', 'fixtures', 'cdiff')];
-  const d = dirs.find((x) => fs.existsSync(path.join(x, 'famfs.c')));
-  if (!d) throw new Error('bench/cdiff: tests/fixtures/cdiff/famfs.c not found');
-  return path.join(d, 'famfs.c');
+function fixture(...parts: string[]): string {
+  if (!ROOT) throw new Error('bench/cdiff: tests/fixtures/cdiff/famfs.c not found');
+  return path.join(ROOT, ...parts);
 }
 
-export function benchCdiff(): CdiffBenchRow[] {
-  const cfile = process.env.CDIFF_C_SOURCE ?? fixtureSource();
+export async function benchRows(): Promise<Row[]> {
+  const cfile = process.env.CDIFF_C_SOURCE ?? fixture('tests', 'fixtures', 'cdiff', 'famfs.c');
   const kfmap = process.env.CDIFF_KFMAP;
-  const t0 = process.hrtime.bigint();
-  const rep = runCdiff({
-    sources: { famfs_c: fs.readFileSync(cfile, 'utf8'), kfmap: kfmap ? fs.readFileSync(kfmap, 'utf8') : undefined },
-    sourceArgs: `--c-source ${cfile}`, cases: selectCases(undefined, undefined),
-  });
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  return [
-    { name: `cdiff: ${rep.results.length} vectors, ${rep.ran} on both sides, build included (${path.basename(cfile)})`, value: s, unit: 's', target: `<= ${TARGET_S} s`, met: s <= TARGET_S },
-    { name: 'cdiff: gcc build of famfs.c + driver (ASan+UBSan)', value: rep.build.seconds, unit: 's', target: '(part of the above)', met: true },
-  ];
+  const sources = { famfs_c: fs.readFileSync(cfile, 'utf8'), kfmap: kfmap ? fs.readFileSync(kfmap, 'utf8') : undefined };
+  const cases = selectCases(undefined, undefined);
+  let agreed = true;
+  const both = () => wallMs(() => { const r = runCdiff({ sources, sourceArgs: `--c-source ${cfile}`, cases }); agreed &&= r.agreed === r.ran; }) / 1e3;
+  const portOnly = () => wallMs(() => { for (const c of cases) runVector(c.vector, c.file); }) / 1e3;
+  const s = await interleave(both, portOnly);
+  const rows = [makeRow(`cdiff: ${cases.length} vectors, both sides, gcc build included (${path.basename(cfile)})`, 's', s.path,
+    { name: 'the port alone over the same vectors', samples: s.ref }, { on: 'value', op: '<=', x: 5 })];
+  if (!agreed) { rows[0].met = false; rows[0].target += ' [a disagreement]'; }
+
+  const bin = fixture('bin', 'famfs-harness');
+  const args = ['review', fixture('tests', 'fixtures', 'example-series', 'v2.mbox'), '--base-c', fixture('tests', 'fixtures', 'cdiff', 'famfs.c'),
+    '--kfmap', fixture('cdiff', 'famfs_kfmap_model.h'), '--format', 'json'];
+  let status: number | null = 0;
+  const rv = await interleave(() => wallMs(() => { status = spawnSync(process.execPath, [bin, ...args]).status; }) / 1e3,
+    () => wallMs(() => spawnSync(process.execPath, ['-e', '0'])) / 1e3);
+  const review = makeRow('review of the example series, cdiff included, via the CLI (wall)', 's', rv.path, { name: 'node -e 0 (bare Node start)', samples: rv.ref }, { on: 'value', op: '<=', x: 5 });
+  if (status !== 0) { review.met = false; review.target += ` [review exited ${status}]`; }
+  return [...rows, review];
 }
 
 if (require.main === module) {
-  for (const r of benchCdiff()) console.log(`${r.met ? 'ok  ' : 'MISS'} ${r.name}: ${r.value.toFixed(2)} ${r.unit} (target ${r.target})`);
+  benchRows().then((rows) => printRows(rows)).catch((e) => { console.error(`bench/cdiff: ${(e as Error).message}`); process.exitCode = 1; });
 }

@@ -16,6 +16,7 @@ import { heapRow, openRow } from './open';
 import { buildFullImage, removeImage, timeFsck } from './image_full';
 import { fuzzPayload } from './fuzzlib';
 import { scalingMarkdown, updateDocs } from './scaling';
+import { benchRows as cdiffRows } from './cdiff';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const C_BIN = path.join(ROOT, 'dist', 'bench', 'famfs_ref');
@@ -74,14 +75,6 @@ async function fuzzRow(c: CReference): Promise<Row> {
   return row;
 }
 
-/** cdiff's bench (bench/cdiff.ts, added by the cdiff work): its rows, if it is there. */
-async function cdiffRows(c: CReference): Promise<Row[]> {
-  const file = path.join(__dirname, 'cdiff.js');
-  if (!fs.existsSync(file)) return [];
-  const mod = require(file) as { benchRows?: (c: CReference) => Promise<Row[]> | Row[] };
-  return mod.benchRows ? await mod.benchRows(c) : [];
-}
-
 async function main(): Promise<void> {
   const updateDocsFlag = process.argv.includes('--update-docs');
   const c = new CReference(C_BIN);
@@ -98,7 +91,7 @@ async function main(): Promise<void> {
     if (want('open')) rows.push(await openRow(c, 'open of a 1-extent file (LOOKUP + OPEN + GET_FMAP + parse)', 1, { on: 'value', op: '<=', x: 20 }));
     if (want('heap')) rows.push(heapRow('heap with 10 000 open files', 10000, { on: 'value', op: '<=', x: 50 }));
     if (want('fuzz')) rows.push(await fuzzRow(c));
-    if (want('cdiff')) rows.push(...await cdiffRows(c));
+    if (want('cdiff')) rows.push(...await cdiffRows());
     if (want('scaling') && !process.argv.includes('--no-scaling')) {
       for (const n of [1, 8, 32]) scaling.resolution.push(await resolveRow(c, `simple, ${n} extent${n > 1 ? 's' : ''}`, simpleFmap(n), null));
       for (const n of [1, 8, 32]) scaling.resolution.push(await resolveRow(c, `interleaved, ${n} iext${n > 1 ? 's' : ''} x 2 strips`, interleavedFmap(n, 2), null));

@@ -12,6 +12,8 @@ import type { StructLayout } from '../uapi/layout';
 import { cLineRanges, FAMFS_C_FUNCTIONS } from './portmap';
 
 export class CdiffBuildError extends Error {}
+/** gcc itself cannot be run (not installed, not on PATH): nothing about the revision was judged. */
+export class CompilerMissing extends CdiffBuildError {}
 
 export interface CSources {
   famfs_c: string;
@@ -125,7 +127,7 @@ export function buildDriver(src: CSources, keep?: string): Built {
   const failed = r.error ? `cdiff: cannot run gcc: ${r.error.message}` : r.status !== 0 ? unmodelled(r.stderr) ?? `cdiff: build failed: ${firstError(r.stderr)}` : null;
   if (failed) {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });
-    throw new CdiffBuildError(failed);
+    throw r.error ? new CompilerMissing(failed) : new CdiffBuildError(failed);
   }
   const warnings = r.stderr.split('\n').filter((l) => /warning:/.test(l));
   return { dir, exe, defined, warnings, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };

@@ -2,28 +2,22 @@
 // The mail is read once (checks/mail.ts); then the patches and completeness,
 // ABI drift of the uapi hunks, port-map drift of famfs.c (rebuilt from the
 // series when it creates the file, or from a base famfs.c it applies to),
-// and the conformance vectors of the functions the series touches — each a
+// the conformance vectors of the functions the series touches, and cdiff —
+// that famfs.c built and run against every vector beside the port — each a
 // case in one list of results, so every reporter (KTAP, JUnit, JSON) and the
 // exit status treat them alike.
-import { inSeriesOrder, Patch, readMail } from './mail';
+import { Patch, readMail } from './mail';
 import { analyzeSeries, SeriesReport } from './series';
 import { checkAbiRead, AbiResult } from './abicheck';
 import { portMapDrift, PortMapDrift } from './portmap';
-import { applyHunk, rebuildSeries, RebuildError } from './rebuild';
+import { FAMFS_C } from './rebuild';
+import { CDIFF_SUITE, cdiffSection, CdiffSection, fileAfterSeries, FileAfterSeries } from './review_cdiff';
 import { runVector, Status, Vector, VectorResult } from './vectors';
 
-export const FAMFS_C = 'fs/fuse/famfs.c';
+export { FAMFS_C };
 
 /** fs/fuse/famfs.c after the series, and how it was had. */
-export interface FamfsC {
-  text: string;
-  /** subjects of the patches whose famfs.c hunks were applied */
-  applied: string[];
-  /** hunks that did not apply (the text is then not checked) */
-  problems: string[];
-  /** from the reviewer's --base-c (else created by the series) */
-  base: boolean;
-}
+export type FamfsC = FileAfterSeries;
 
 export interface ReviewInput {
   /** the mbox / patch file, as named on the command line */
@@ -31,12 +25,16 @@ export interface ReviewInput {
   mail: Buffer | string;
   /** the fs/fuse/famfs.c the series applies to (when the series does not create it) */
   baseC?: string;
+  /** the fs/fuse/famfs_kfmap.h the series applies to (when the series does not create it), for cdiff */
+  baseKfmap?: string;
   /** the famfs.c of the revision the port follows, for "port needs review" */
   portedC?: string;
   /** accept an incomplete series (completeness is then a SKIP, not a failure) */
   partial?: boolean;
   /** the vectors to choose from, with the file each came from */
   vectors: { vector: Vector; file: string }[];
+  /** the command line that reproduces the review (default: `famfs-harness review FILE`) */
+  repro?: string;
 }
 
 export interface Review {
@@ -46,8 +44,12 @@ export interface Review {
   drift: PortMapDrift | null;
   /** the C functions whose vectors ran */
   vectorFunctions: string[];
+  /** the revision's C after the series against the port */
+  cdiff: CdiffSection;
   results: VectorResult[];
 }
+
+const reproOf = (input: ReviewInput) => input.repro ?? `famfs-harness review ${input.file}`;
 
 /** The vectors a series obliges us to run: those of every function it defines or changes. */
 export function touchesVector(series: SeriesReport): (v: Vector) => boolean {
@@ -60,7 +62,7 @@ function finding(input: ReviewInput, suite: string, id: string, status: Status, 
   return {
     vector: { id, fn: suite, input: {}, expect, source },
     file: input.file, status, actual: actual as VectorResult['actual'], why, dmesg: [], details,
-    repro: `famfs-harness review ${input.file}`,
+    repro: reproOf(input),
   };
 }
 
@@ -133,25 +135,7 @@ function conformanceResults(input: ReviewInput, series: SeriesReport): { fns: st
  * it, or the base famfs.c the reviewer gives with the series' hunks applied.
  */
 export function famfsAfterSeries(patches: Patch[], baseC?: string): FamfsC | null {
-  const ordered = inSeriesOrder(patches);
-  const touching = ordered.filter((p) => p.files.some((f) => (f.newPath ?? f.oldPath) === FAMFS_C));
-  const applied = touching.map((p) => p.subject || '(plain diff)');
-  try {
-    if (baseC === undefined) {
-      const text = rebuildSeries(ordered).files.get(FAMFS_C);
-      return text === undefined ? null : { text, applied, problems: [], base: false };
-    }
-    let lines = baseC.replace(/\n$/, '').split('\n');
-    for (const p of touching) {
-      for (const f of p.files.filter((x) => (x.newPath ?? x.oldPath) === FAMFS_C)) {
-        for (const h of f.hunks) lines = applyHunk(lines, h, () => `${FAMFS_C}: hunk ${h.header.replace(/ @@.*/, ' @@')} of "${p.subject}"`);
-      }
-    }
-    return { text: lines.join('\n') + '\n', applied, problems: [], base: true };
-  } catch (e) {
-    if (e instanceof RebuildError) return { text: '', applied, problems: [e.message], base: baseC !== undefined };
-    throw e;
-  }
+  return fileAfterSeries(patches, FAMFS_C, baseC);
 }
 
 export function review(input: ReviewInput): Review {
@@ -161,9 +145,10 @@ export function review(input: ReviewInput): Review {
   const famfsC = famfsAfterSeries(read.patches, input.baseC);
   const drift = famfsC && !famfsC.problems.length ? portMapDrift(famfsC.text, input.portedC) : null;
   const conf = conformanceResults(input, series);
+  const cdiff = cdiffSection({ file: input.file, patches: read.patches, famfsC, baseKfmap: input.baseKfmap, cases: input.vectors, repro: reproOf(input) });
   return {
-    series, abi, famfsC, drift, vectorFunctions: conf.fns,
-    results: [...seriesFindings(input, series), ...abiFindings(input, abi), ...portmapFindings(input, famfsC, drift), ...conf.results],
+    series, abi, famfsC, drift, vectorFunctions: conf.fns, cdiff,
+    results: [...seriesFindings(input, series), ...abiFindings(input, abi), ...portmapFindings(input, famfsC, drift), ...conf.results, ...cdiff.results],
   };
 }
 
@@ -198,13 +183,30 @@ export function reviewPretty(r: Review, file: string, diagnostics: (x: VectorRes
   section('portmap', 'portmap: fs/fuse/famfs.c against the TS twins', r.famfsC
     ? [`famfs.c ${r.famfsC.base ? '--base-c with the hunks of' : 'rebuilt from'}: ${r.famfsC.applied.join('; ') || 'no patch'}`]
     : []);
-  const conf = r.results.filter((x) => !['series', 'abi', 'portmap', 'conformance'].includes(x.vector.fn));
+  const conf = r.results.filter((x) => !['series', 'abi', 'portmap', 'conformance', CDIFF_SUITE].includes(x.vector.fn));
   out.push('', `conformance: vectors of the touched functions${conf.length ? `  [${countLine(conf)}]` : ''}`,
     `  ${r.vectorFunctions.length ? r.vectorFunctions.map((f) => `${f} (${conf.filter((x) => x.vector.fn === f).length})`).join(', ') : `none (touched: ${s.touched.join(', ') || 'nothing'})`}`);
   for (const x of conf.filter((y) => y.status !== 'pass' && y.status !== 'xfail')) {
     out.push(`  ${MARK[x.status]} ${x.vector.fn} ${x.vector.id}`, ...diagnostics(x).map((d) => `        ${d}`));
   }
+  out.push(...cdiffPretty(r, diagnostics));
   return out.join('\n') + '\n';
+}
+
+/** The cdiff section: where the C came from, the agreement figure, each disagreement with its three judges. */
+function cdiffPretty(r: Review, diagnostics: (x: VectorResult) => string[]): string[] {
+  const rows = r.results.filter((x) => x.vector.fn === CDIFF_SUITE);
+  const build = rows[0];
+  const out = ['', `cdiff: the revision's C after the series against the port  [${countLine(rows)}]`];
+  if (build.status !== 'pass') return [...out, ...build.details!.map((d) => `  ${d}`), `  ${MARK[build.status]} build: ${build.why}`];
+  out.push(...build.details!.map((d) => `  ${d}`));
+  const skips = new Map<string, number>();
+  for (const x of rows.slice(1)) {
+    if (x.status === 'skip') skips.set(x.why ?? 'skipped', (skips.get(x.why ?? 'skipped') ?? 0) + 1);
+    else if (x.status !== 'pass' && x.status !== 'xfail') out.push(`  ${MARK[x.status]} ${x.vector.id}`, ...diagnostics(x).map((d) => `        ${d}`));
+  }
+  for (const [why, n] of skips) out.push(`  SKIP  ${n} vector(s): ${why}`);
+  return out;
 }
 
 /** One JSON document: the series, the ABI comparison, the port-map drift and every result row. */
@@ -214,6 +216,7 @@ export function reviewJson(r: Review, file: string): string {
     series: { completeness: r.series.completeness, patches: r.series.patches, skipped: r.series.skipped, touched: r.series.touched },
     abi: { compared: r.abi.compared, diffs: r.abi.diffs, ignored: r.abi.ignored },
     portmap: { famfs_c: r.famfsC ? { applied: r.famfsC.applied, problems: r.famfsC.problems } : null, drift: r.drift },
+    cdiff: { sources: r.cdiff.origin, ran: r.cdiff.ran, agreed: r.cdiff.agreed, findings: r.cdiff.findings, disagreements: r.cdiff.disagreements, seconds: r.cdiff.seconds },
     results: r.results.map((x) => ({ suite: x.vector.fn, id: x.vector.id, status: x.status, why: x.why ?? null, details: x.details ?? [], source: x.vector.source })),
   };
   return JSON.stringify(doc, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';

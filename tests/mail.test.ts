@@ -18,17 +18,17 @@ describe('readMail: one reader at the door', () => {
     expect(r.skipped).toEqual([{ subject: '[PATCH v2 0/3] famfs_fuse: example series for famfs-harness review', reason: 'cover letter' }]);
     expect(r.patches.map((p) => [p.version, p.number, p.total, p.title])).toEqual([
       [2, 1, 3, 'famfs_fuse: document the simple extent'],
-      [2, 2, 3, 'famfs_fuse: reject a zero interleave chunk size early'],
+      [2, 2, 3, 'famfs_fuse: debug messages for odd interleaved extents'],
       [2, 3, 3, 'famfs_fuse: describe the in-memory extent'],
     ]);
     const famfs = r.patches[1].files[0];
     expect([famfs.oldPath, famfs.newPath, famfs.isNew]).toEqual(['fs/fuse/famfs.c', 'fs/fuse/famfs.c', false]);
     expect(famfs.hunks.map((h) => [h.oldStart, h.oldLines, h.newStart, h.newLines, h.context])).toEqual([
-      [214, 6, 214, 12, 'famfs_fuse_meta_alloc('],
-      [640, 6, 646, 9, 'static int famfs_interleave_fileofs_to_daxofs(struct inode *inode, struct iomap *iomap,'],
+      [261, 6, 261, 9, 'famfs_fuse_meta_alloc(void *fmap_buf, size_t fmap_buf_size, struct famfs_file_me'],
+      [372, 6, 375, 9, 'famfs_interleave_fileofs_to_daxofs(struct inode *inode, struct iomap *iomap,'],
     ]);
     // the "-- " signature after the last hunk is not a deletion
-    expect(famfs.hunks[1].lines[famfs.hunks[1].lines.length - 1]).toBe(' ');
+    expect(famfs.hunks[1].lines[famfs.hunks[1].lines.length - 1]).toBe(' \t\t\tdd = &fc->dax_devlist->devlist[devidx];');
     expect(famfs.hunks[1].lines.filter((l) => l.startsWith('-'))).toEqual([]);
   });
 
@@ -37,7 +37,7 @@ describe('readMail: one reader at the door', () => {
     expect(r.patches).toHaveLength(1);
     const p = r.patches[0];
     expect(p.encoding).toBe('quoted-printable');
-    expect(p.title).toBe('famfs_fuse: reject a zero interleave chunk size early'); // folded Subject
+    expect(p.title).toBe('famfs_fuse: debug messages for odd interleaved extents'); // folded Subject
     expect(clean(p)).toEqual(clean(example().patches[1]));
     expect(p.files[0].hunks[0].lines.some((l) => l.includes('\r'))).toBe(false);
   });

@@ -21,6 +21,7 @@ describe('review', () => {
     expect(bySuite(r, 'series')).toEqual([['patch_1_of_3', 'pass'], ['patch_2_of_3', 'pass'], ['patch_3_of_3', 'pass'], ['completeness', 'pass']]);
     expect(bySuite(r, 'abi')).toEqual([['struct_fuse_famfs_simple_ext', 'pass']]);
     expect(bySuite(r, 'portmap')).toEqual([['famfs_c', 'skip']]);
+    expect(bySuite(r, 'cdiff')).toEqual([['build', 'skip']]); // no famfs.c without --base-c (tests/review_cdiff.test.ts gives one)
     expect(r.vectorFunctions).toEqual(['famfs_fuse_meta_alloc', 'famfs_interleave_fileofs_to_daxofs']);
     const conf = r.results.filter((x) => r.vectorFunctions.includes(x.vector.fn));
     expect(conf.length).toBe(vectors.filter((v) => r.vectorFunctions.includes(v.vector.fn)).length);
@@ -62,7 +63,7 @@ describe('review', () => {
     const ktap = toKtap(r.results);
     const parsed = parseKtap(ktap);
     expect(parsed.errors).toEqual([]);
-    expect(parsed.tests.map((t) => t.name)).toEqual(['series', 'abi', 'portmap', 'famfs_fuse_meta_alloc', 'famfs_interleave_fileofs_to_daxofs']);
+    expect(parsed.tests.map((t) => t.name)).toEqual(['series', 'abi', 'portmap', 'famfs_fuse_meta_alloc', 'famfs_interleave_fileofs_to_daxofs', 'cdiff']);
     expect(ktap).toContain(`# repro: famfs-harness review ${fxp('mail', 'incomplete.mbox')}\n  not ok 3 completeness`);
   });
 });
@@ -100,7 +101,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], {
     const pretty = cli('review', ex);
     expect(pretty.status).toBe(0);
     expect(pretty.stdout).toMatch(/completeness: patches 1-3 of 3 present; complete/);
-    expect(pretty.stdout.trim().split('\n').pop()).toMatch(/^\d+ passed, 0 failed, 1 skipped$/);
+    expect(pretty.stdout.trim().split('\n').pop()).toMatch(/^\d+ passed, 0 failed, 2 skipped$/);
     const json = cli('review', ex, '--format', 'json');
     expect(JSON.parse(json.stdout).series.completeness.complete).toBe(true);
     expect(cli('review', ex, '--format', 'junit').stdout).toMatch(/^<\?xml/);
