@@ -32,6 +32,8 @@ export class fuse_conn {
   conn_error = false;
   /** FUSE_DEV_IOC_SYNC_INIT was used on the device: mount(2) waits for INIT */
   sync_init = false;
+  /** the default_permissions mount option, or FUSE_POSIX_ACL in the INIT reply */
+  default_permissions = false;
   minor = 0;
   max_write = 4096;
   /** the INIT flags the kernel sent (flags2 << 32 | flags) */
