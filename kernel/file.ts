@@ -9,8 +9,13 @@ import { EIO, EISDIR, EOPNOTSUPP } from './lib/errno';
 import { S_ISDIR, S_ISREG } from './lib/namei';
 import { file, iov_iter, kiocb, READ, vm_area_struct } from './lib/fs';
 
+const O_CREAT = 0o100, O_EXCL = 0o200, O_NOCTTY = 0o400, O_TRUNC = 0o1000;
+
+/** file.c fuse_send_open: the server never sees O_CREAT, O_EXCL, O_NOCTTY; O_TRUNC only with atomic_o_trunc. */
 function fuse_send_open(fm: fuse_mount, ino: inode, flags: number, opcode: number): { err: number; fh: bigint } {
-  const inarg = encodeStruct(fuse_open_in, { flags: flags & ~0o300 /* O_CREAT|O_EXCL stripped */ });
+  let inflags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+  if (!fm.fc.atomic_o_trunc) inflags &= ~O_TRUNC;
+  const inarg = encodeStruct(fuse_open_in, { flags: inflags });
   const outarg = new Uint8Array(fuse_open_out.size);
   const args = fuse_args_in_out(opcode, get_node_id(ino), inarg, outarg);
   const err = fm.fc.iq.fuse_simple_request(args);

@@ -34,6 +34,8 @@ export class fuse_conn {
   sync_init = false;
   /** the default_permissions mount option, or FUSE_POSIX_ACL in the INIT reply */
   default_permissions = false;
+  /** FUSE_ATOMIC_O_TRUNC in the INIT reply: OPEN may carry O_TRUNC */
+  atomic_o_trunc = false;
   minor = 0;
   max_write = 4096;
   /** the INIT flags the kernel sent (flags2 << 32 | flags) */

@@ -94,6 +94,7 @@ function process_init_reply(fm: fuse_mount, ia: fuse_init_args, error: number): 
     let flags = BigInt(arg.flags);
     if (flags & FUSE_INIT_EXT) flags |= BigInt(arg.flags2) << 32n;
     if (arg.minor >= 6) {
+      if (flags & FUSE_INIT_FLAGS.FUSE_ATOMIC_O_TRUNC) fc.atomic_o_trunc = true;
       if (flags & FUSE_INIT_FLAGS.FUSE_POSIX_ACL) fc.default_permissions = true;
       // idmapped mounts need the kernel to check permissions
       if ((flags & FUSE_INIT_FLAGS.FUSE_ALLOW_IDMAP) && !fc.default_permissions) ok = false;
