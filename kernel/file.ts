@@ -2,7 +2,7 @@
 // famfs hooks of the series (GET_FMAP at open, famfs read/write/mmap, splice -EIO).
 import { encodeStruct, decodeStruct } from '../uapi/layout';
 import { fuse_open_in, fuse_open_out, fuse_opcode, fuse_release_in } from '../uapi/fuse';
-import { fuse_mount, inode, get_node_id, fuse_file_famfs, FUSE_IS_VIRTIO_DAX } from './fuse_i';
+import { fuse_conn, fuse_mount, inode, get_node_id, fuse_file_famfs, FUSE_IS_VIRTIO_DAX } from './fuse_i';
 import { FUSE_ARGS, fuse_args_in_out } from './dev';
 import { famfs_fuse_mmap, famfs_fuse_read_iter, famfs_fuse_write_iter, fuse_get_fmap } from './famfs';
 import { EIO, EISDIR, EOPNOTSUPP } from './lib/errno';
@@ -72,6 +72,23 @@ export function fuse_file_write_iter(fm: fuse_mount, iocb: kiocb<inode>, from: i
 // fuse_read_in / fuse_write_in (both 40 bytes): fh, offset, size, read/write_flags, lock_owner, flags, padding
 const FUSE_RW_IN_SIZE = 40;
 const FUSE_WRITE_OUT_SIZE = 8;
+const FUSE_READ_LOCKOWNER = 1 << 1; // == FUSE_WRITE_LOCKOWNER
+/** current->files of the one task the model runs: any stable, non-NULL identity */
+const CURRENT_FILES = 0xffff888000a00000n;
+
+/** file.c fuse_lock_owner_id: XTEA over the owner pointer, so the pointer itself is not exposed. */
+export function fuse_lock_owner_id(fc: fuse_conn, id: bigint): bigint {
+  const k = fc.scramble_key;
+  let v0 = Number(id & 0xffffffffn) >>> 0;
+  let v1 = Number((id >> 32n) & 0xffffffffn) >>> 0;
+  let sum = 0;
+  for (let i = 0; i < 32; i++) {
+    v0 = (v0 + ((((v1 << 4) ^ (v1 >>> 5)) + v1) ^ (sum + k[sum & 3]))) >>> 0;
+    sum = (sum + 0x9e3779b9) >>> 0;
+    v1 = (v1 + ((((v0 << 4) ^ (v0 >>> 5)) + v0) ^ (sum + k[(sum >>> 11) & 3]))) >>> 0;
+  }
+  return BigInt(v0) + (BigInt(v1) << 32n);
+}
 
 /** file.c fuse_read_args_fill / fuse_write_args_fill + fuse_send_read / fuse_send_write: one READ or WRITE upcall. */
 function fuse_send_rw(fm: fuse_mount, f: file<inode>, pos: bigint, data: Uint8Array, read: boolean): number {
@@ -80,6 +97,9 @@ function fuse_send_rw(fm: fuse_mount, f: file<inode>, pos: bigint, data: Uint8Ar
   dv.setBigUint64(0, f.fh, true);
   dv.setBigUint64(8, pos, true);
   dv.setUint32(16, data.length, true);
+  // fuse_direct_io passes owner = current->files: read/write_flags |= FUSE_*_LOCKOWNER
+  dv.setUint32(20, FUSE_READ_LOCKOWNER, true);
+  dv.setBigUint64(24, fuse_lock_owner_id(fm.fc, CURRENT_FILES), true);
   dv.setUint32(32, f.f_mode, true); // inarg->flags = file->f_flags (fuse_write_flags for writes)
   if (!read) inarg.set(data, FUSE_RW_IN_SIZE);
   const args = FUSE_ARGS();

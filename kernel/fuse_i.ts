@@ -46,6 +46,8 @@ export class fuse_conn {
   famfs_devlist_sem = new rw_semaphore('famfs_devlist_sem');
   dax_devlist: famfs_dax_devlist | null = null;
   count = 1;
+  /** fuse_conn_init: get_random_bytes(&fc->scramble_key) for fuse_lock_owner_id */
+  scramble_key = Uint32Array.from({ length: 4 }, () => Math.floor(Math.random() * 0x100000000));
   constructor(public readonly env: KernelEnv, public readonly iq: fuse_iqueue, cap_sys_rawio: boolean) {
     this.mount_cap_sys_rawio = cap_sys_rawio;
     iq.fc = this;
