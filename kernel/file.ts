@@ -5,7 +5,7 @@ import { fuse_open_in, fuse_open_out, fuse_opcode, fuse_release_in } from '../ua
 import { fuse_conn, fuse_mount, inode, get_node_id, fuse_file_famfs, FUSE_IS_VIRTIO_DAX } from './fuse_i';
 import { FUSE_ARGS, fuse_args_in_out } from './dev';
 import { famfs_fuse_mmap, famfs_fuse_read_iter, famfs_fuse_write_iter, fuse_get_fmap } from './famfs';
-import { EIO, EISDIR, EOPNOTSUPP } from './lib/errno';
+import { EIO, EISDIR, ENOSYS, EOPNOTSUPP } from './lib/errno';
 import { S_ISDIR, S_ISREG } from './lib/namei';
 import { file, iov_iter, kiocb, READ, vm_area_struct } from './lib/fs';
 
@@ -22,16 +22,39 @@ function fuse_send_open(fm: fuse_mount, ino: inode, flags: number, opcode: numbe
   return { err, fh: err ? 0n : decodeStruct(fuse_open_out, outarg, 0).fh };
 }
 
-/** file.c fuse_release / fuse_sync_release: RELEASE, no reply payload. */
+/**
+ * file.c fuse_file_open: -ENOSYS from OPEN / OPENDIR means the server does
+ * without it (fc->no_open / no_opendir): the open succeeds with fh 0 and later
+ * opens send nothing; an OPENDIR so refused also has no release args.
+ */
+function fuse_file_open(fm: fuse_mount, ino: inode, flags: number, isdir: boolean): { err: number; fh: bigint; release: boolean } {
+  const fc = fm.fc;
+  const open = isdir ? !fc.no_opendir : !fc.no_open;
+  const release = !isdir || open;
+  if (!open) return { err: 0, fh: 0n, release };
+  const { err, fh } = fuse_send_open(fm, ino, flags, isdir ? fuse_opcode.FUSE_OPENDIR : fuse_opcode.FUSE_OPEN);
+  if (!err) return { err, fh, release };
+  if (err !== -ENOSYS) return { err, fh: 0n, release };
+  if (isdir) fc.no_opendir = true;
+  else fc.no_open = true;
+  return { err: 0, fh: 0n, release: !isdir };
+}
+
+/**
+ * file.c fuse_release / fuse_sync_release -> fuse_file_put: RELEASE, no reply
+ * payload; nothing is sent without release args or for a RELEASE with fc->no_open.
+ */
 export function fuse_release(fm: fuse_mount, f: file<inode>): number {
   const ino = f.f_inode;
+  if (f.no_release_args) return 0;
+  if (!S_ISDIR(ino.i_mode) && fm.fc.no_open) return 0; // fuse_release_end() only
   const inarg = encodeStruct(fuse_release_in, { fh: f.fh, flags: f.f_mode });
   const args = fuse_args_in_out(S_ISDIR(ino.i_mode) ? fuse_opcode.FUSE_RELEASEDIR : fuse_opcode.FUSE_RELEASE, get_node_id(ino), inarg, null);
   return fm.fc.iq.fuse_simple_request(args);
 }
 
 /**
- * file.c fuse_open (famfs part, patch 03): after a successful FUSE_OPEN of a
+ * file.c fuse_open (famfs part, patch 03): after a successful fuse_do_open of a
  * regular file on a famfs connection, fuse_get_fmap(); its error is fatal to
  * the open (the file is released synchronously).
  */
@@ -39,9 +62,10 @@ export function fuse_open(fm: fuse_mount, ino: inode, flags: number): file<inode
   const fc = fm.fc;
   const isdir = S_ISDIR(ino.i_mode);
   if (isdir && (flags & 3) !== 0) return -EISDIR;
-  const { err: openErr, fh } = fuse_send_open(fm, ino, flags, isdir ? fuse_opcode.FUSE_OPENDIR : fuse_opcode.FUSE_OPEN);
+  const { err: openErr, fh, release } = fuse_file_open(fm, ino, flags, isdir);
   if (openErr) return openErr;
   const f: file<inode> = { f_inode: ino, f_mode: flags, fh };
+  if (!release) f.no_release_args = true;
 
   if (fc.famfs_iomap && S_ISREG(ino.i_mode)) {
     const err = fuse_get_fmap(fm, ino);

@@ -36,6 +36,9 @@ export class fuse_conn {
   default_permissions = false;
   /** FUSE_ATOMIC_O_TRUNC in the INIT reply: OPEN may carry O_TRUNC */
   atomic_o_trunc = false;
+  /** the server answered OPEN / OPENDIR with -ENOSYS: later opens send none */
+  no_open = false;
+  no_opendir = false;
   minor = 0;
   max_write = 4096;
   /** the INIT flags the kernel sent (flags2 << 32 | flags) */
