@@ -62,7 +62,7 @@ export function fuse_send_init(fm: fuse_mount): number {
 
   if (fc.sync_init) {
     err = fc.iq.fuse_simple_request(ia.args);
-    if (err > 0) err = 0; // ignore size of init reply
+    if (err > 0) err = 0; // a positive return is the reply length, not an error
   } else if (fc.iq.connected) {
     // fuse_simple_background with ->end = process_init_reply: queued; the
     // single-threaded channel answers at once, so ->end runs before we return
