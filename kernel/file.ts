@@ -83,14 +83,14 @@ export function fuse_file_read_iter(fm: fuse_mount, iocb: kiocb<inode>, to: iov_
   const fi = iocb.ki_filp.f_inode.fi;
   if (FUSE_IS_VIRTIO_DAX(fi)) return -EOPNOTSUPP; // virtio-fs dax: not modelled
   if (fuse_file_famfs(fi)) return famfs_fuse_read_iter(iocb, to);
-  return fuse_plain_io(fm, iocb, to);
+  return fuse_direct_io(fm, iocb, to);
 }
 
 export function fuse_file_write_iter(fm: fuse_mount, iocb: kiocb<inode>, from: iov_iter): number {
   const fi = iocb.ki_filp.f_inode.fi;
   if (FUSE_IS_VIRTIO_DAX(fi)) return -EOPNOTSUPP;
   if (fuse_file_famfs(fi)) return famfs_fuse_write_iter(iocb, from);
-  return fuse_plain_io(fm, iocb, from);
+  return fuse_direct_io(fm, iocb, from);
 }
 
 // fuse_read_in / fuse_write_in (both 40 bytes): fh, offset, size, read/write_flags, lock_owner, flags, padding
@@ -147,7 +147,7 @@ function fuse_send_rw(fm: fuse_mount, f: file<inode>, pos: bigint, data: Uint8Ar
  * requests of at most max_write bytes (max_read is unlimited by default; the
  * max_pages cap of fuse_get_user_pages is not modelled). A short reply ends it.
  */
-function fuse_plain_io(fm: fuse_mount, iocb: kiocb<inode>, it: iov_iter): number {
+function fuse_direct_io(fm: fuse_mount, iocb: kiocb<inode>, it: iov_iter): number {
   const read = it.rw === READ;
   const nmax = read ? Number.MAX_SAFE_INTEGER : fm.fc.max_write;
   let res = 0;
