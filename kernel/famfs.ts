@@ -64,12 +64,12 @@ export function famfs_teardown(fc: fuse_conn): void {
   try {
     if (!devlist.devlist) return;
 
-    /* Close & release all the daxdevs in our table */
+    // put every device the table holds
     for (let i = 0; i < devlist.nslots; i++) {
       const dd = devlist.devlist[i];
       if (!dd.valid) continue;
 
-      /* Only call fs_put_dax if fs_dax_get succeeded */
+      // fs_put_dax only for a device fs_dax_get took
       if (dd.devp) {
         if (!dd.dax_err) fs_put_dax(dd.devp, fc);
         put_dax(dd.devp);
@@ -120,7 +120,7 @@ function famfs_fuse_get_daxdev(fm: fuse_mount, index: bigint): number {
   const fc = fm.fc;
   const args = FUSE_ARGS();
 
-  /* Store the daxdev in our table */
+  // record the device in the table slot
   if (index >= BigInt(devlist_of(fc).nslots)) {
     pr_err(`famfs_fuse_get_daxdev: index(${index}) > nslots(${devlist_of(fc).nslots})`);
     return -EINVAL;
@@ -132,7 +132,7 @@ function famfs_fuse_get_daxdev(fm: fuse_mount, index: bigint): number {
   args.out_numargs = 1;
   args.out_args[0] = { size: daxdev_out.length, value: daxdev_out };
 
-  /* Send GET_DAXDEV command */
+  // ask the server for the device behind this index
   let rc = fc.iq.fuse_simple_request(args);
   if (rc) {
     pr_err(`famfs_fuse_get_daxdev: rc=${rc} from fuse_simple_request()`);
@@ -143,13 +143,13 @@ function famfs_fuse_get_daxdev(fm: fuse_mount, index: bigint): number {
   return scoped_guard_write(fc.famfs_devlist_sem, () => {
     const daxdev = (devlist_of(fc).devlist as famfs_daxdev[])[Number(index)];
 
-    /* Abort if daxdev is now valid (races are possible here) */
+    // another opener may have filled the slot meanwhile: done
     if (daxdev.valid) {
       pr_debug('famfs_fuse_get_daxdev: daxdev already known');
       return 0;
     }
 
-    /* Verify dev is valid and can be opened and gets the devno */
+    // the path must name a devdax character device we can open
     const name = daxdev_out_name(out.name);
     const devno = { value: daxdev.devno };
     rc = famfs_verify_daxdev(fc, name, devno);
@@ -162,7 +162,7 @@ function famfs_fuse_get_daxdev(fm: fuse_mount, index: bigint): number {
     daxdev.name = kstrdup('famfs_fuse_get_daxdev name', name);
     if (!daxdev.name) return -ENOMEM;
 
-    /* This will fail if it's not a dax device */
+    // fails for anything that is not a dax device
     daxdev.devp = dax_dev_get(fc.env.dax, daxdev.devno);
     if (!daxdev.devp) {
       pr_warn(`famfs_fuse_get_daxdev: device ${name} not found or not dax`);
@@ -192,7 +192,7 @@ function famfs_update_daxdev_table(fm: fuse_mount, meta: famfs_file_meta): numbe
   const fc = fm.fc;
   const indices_to_fetch: number[] = [];
 
-  /* First time through we will need to allocate the dax_devlist */
+  // the first fmap on this connection allocates the device table
   if (!fc.dax_devlist) {
     const local_devlist = kzalloc('famfs_update_daxdev_table devlist', (): famfs_dax_devlist => ({ nslots: 0, ndevs: 0, devlist: null }));
     if (!local_devlist) return -ENOMEM;
@@ -205,7 +205,7 @@ function famfs_update_daxdev_table(fm: fuse_mount, meta: famfs_file_meta): numbe
       return -ENOMEM;
     }
 
-    /* We don't need famfs_devlist_sem here because we use cmpxchg */
+    // cmpxchg publishes the table: no famfs_devlist_sem needed
     if (cmpxchg(fc, 'dax_devlist', null, local_devlist) !== null) {
       kfree(local_devlist.devlist);
       kfree(local_devlist); /* another thread beat us to it */
@@ -213,7 +213,7 @@ function famfs_update_daxdev_table(fm: fuse_mount, meta: famfs_file_meta): numbe
   }
   const devlist = fc.dax_devlist as famfs_dax_devlist;
 
-  /* Collect indices that need fetching while holding read lock */
+  // under the read lock: note which indices are still unknown
   scoped_guard_read(fc.famfs_devlist_sem, () => {
     const bits = Number(BigInt.asUintN(MAX_DAXDEVS, meta.dev_bitmap)); // the bits for_each_set_bit looks at (MAX_DAXDEVS 24 < 32)
     for (let i = 0; i < MAX_DAXDEVS; i++) {
@@ -222,7 +222,7 @@ function famfs_update_daxdev_table(fm: fuse_mount, meta: famfs_file_meta): numbe
     }
   });
 
-  /* Fetch needed daxdevs outside the read lock */
+  // GET_DAXDEV for them with the lock dropped
   for (const idx of indices_to_fetch) {
     const err = famfs_fuse_get_daxdev(fm, BigInt(idx));
     if (err) pr_err(`famfs_update_daxdev_table: failed to get daxdev=${idx}`);
@@ -248,7 +248,6 @@ function famfs_set_daxdev_err(fc: fuse_conn, dax_devp: dax_device): void {
   if (!found) pr_err('famfs_set_daxdev_err: memory err on unrecognized daxdev');
 }
 
-/***************************************************************************/
 
 // famfs.c __famfs_meta_free (v9; v7 fixed the loop to free every iext's strips, B-2)
 export function __famfs_meta_free(fmap: famfs_file_meta | null): void {
@@ -300,7 +299,7 @@ export function famfs_fuse_meta_alloc(fmap_buf: Uint8Array, fmap_buf_size: numbe
   let next_offset = 0; // size_t
   let errs = 0;
 
-  /* Move past fmh in fmap_buf */
+  // step over the fmap header
   next_offset += fuse_famfs_fmap_header.size;
   if (next_offset > fmap_buf_size) {
     pr_err(`famfs_fuse_meta_alloc: fmap_buf underflow offset/size ${next_offset}/${fmap_buf_size}`);
@@ -331,7 +330,7 @@ export function famfs_fuse_meta_alloc(fmap_buf: Uint8Array, fmap_buf_size: numbe
       case famfs_ext_type.FUSE_FAMFS_EXT_SIMPLE: {
         const se_in = next_offset;
 
-        /* Move past simple extents */
+        // step over the simple extents
         next_offset += fmh.nextents * fuse_famfs_simple_ext.size;
         if (next_offset > fmap_buf_size) {
           pr_err(`famfs_fuse_meta_alloc: fmap_buf underflow offset/size ${next_offset}/${fmap_buf_size}`);
@@ -368,16 +367,16 @@ export function famfs_fuse_meta_alloc(fmap_buf: Uint8Array, fmap_buf_size: numbe
 
         meta.fm_niext = niext;
 
-        /* Allocate interleaved extent */
+        // the interleaved extent array
         meta.ie = kcalloc('famfs_fuse_meta_alloc ie', niext, new_interleaved_ext);
         if (!meta.ie) return -ENOMEM;
 
         /* Each interleaved extent has a simple extent list of strips */
         for (let i = 0; i < niext; i++) {
-          /* ie_in = one interleaved extent in fmap_buf */
+          // ie_in: the next interleaved extent header in the reply
           const ie_off = next_offset;
 
-          /* Move past 1 interleaved extent header in fmap_buf */
+          // step over that header
           next_offset += fuse_famfs_iext.size;
           if (next_offset > fmap_buf_size) {
             pr_err(`famfs_fuse_meta_alloc: fmap_buf underflow offset/size ${next_offset}/${fmap_buf_size}`);
@@ -401,10 +400,10 @@ export function famfs_fuse_meta_alloc(fmap_buf: Uint8Array, fmap_buf_size: numbe
           meta.ie[i].fie_nstrips = BigInt(ie_in.ie_nstrips);
           meta.ie[i].fie_nbytes = ie_in.ie_nbytes;
 
-          /* sie_in = the strip extents in fmap_buf */
+          // sie_in: its strip extents in the reply
           const sie_in = next_offset;
 
-          /* Move past strip extents in fmap_buf */
+          // step over the strip extents
           next_offset += ie_in.ie_nstrips * fuse_famfs_simple_ext.size;
           if (next_offset > fmap_buf_size) {
             pr_err(`famfs_fuse_meta_alloc: fmap_buf underflow offset/size ${next_offset}/${fmap_buf_size}`);
@@ -416,12 +415,12 @@ export function famfs_fuse_meta_alloc(fmap_buf: Uint8Array, fmap_buf_size: numbe
             errs++;
           }
 
-          /* Allocate strip extent array */
+          // the strip extent array
           const strips_out = kcalloc('famfs_fuse_meta_alloc ie_strips', ie_in.ie_nstrips, new_simple_ext);
           meta.ie[i].ie_strips = strips_out;
           if (!strips_out) return -ENOMEM;
 
-          /* Inner loop is over strips */
+          // one pass per strip
           for (let j = 0; j < ie_in.ie_nstrips; j++) {
             const s = read_simple_ext(fmap_buf, sie_in + j * fuse_famfs_simple_ext.size);
             const devindex = BigInt(s.se_devindex);
@@ -442,7 +441,7 @@ export function famfs_fuse_meta_alloc(fmap_buf: Uint8Array, fmap_buf_size: numbe
         }
 
         if (size_remainder > 0n) {
-          /* Sum of interleaved extent sizes is less than file size! */
+          // the interleaved extents do not cover the file
           pr_err(`famfs_fuse_meta_alloc: size_remainder ${size_remainder}`);
           return -EINVAL;
         }
@@ -459,7 +458,7 @@ export function famfs_fuse_meta_alloc(fmap_buf: Uint8Array, fmap_buf_size: numbe
       return -EINVAL;
     }
 
-    /* More sanity checks */
+    // further consistency checks
     if (extent_total < meta.file_size) {
       pr_err(`famfs_fuse_meta_alloc: file size ${meta.file_size} larger than map size ${extent_total}`);
       return -EINVAL;
@@ -497,7 +496,7 @@ export function famfs_file_init_dax(fm: fuse_mount, ino: inode, fmap_buf: Uint8A
   /* Make sure this fmap doesn't reference any unknown daxdevs (return ignored) */
   famfs_update_daxdev_table(fm, m);
 
-  /* Publish the famfs metadata on fi->famfs_meta */
+  // hang the metadata on the inode (fi->famfs_meta)
   inode_lock(ino);
   if (famfs_meta_set(fi, m) === null) {
     i_size_write(ino, m.file_size);
@@ -506,15 +505,13 @@ export function famfs_file_init_dax(fm: fuse_mount, ino: inode, fmap_buf: Uint8A
   } else {
     pr_debug('famfs_file_init_dax: file already had metadata');
     __famfs_meta_free(m);
-    /* rc is 0 - the file is valid */
+    // rc == 0: the fmap is valid
   }
   inode_unlock(ino);
   return 0;
 }
 
-/*********************************************************************
- * iomap_operations
- */
+// ---- iomap operations ----
 
 // famfs.c famfs_dax_err (v9): !valid and dax_err -> -EIO, memory error -> -EHWPOISON
 function famfs_dax_err(dd: famfs_daxdev): number {
@@ -555,7 +552,7 @@ function famfs_interleave_fileofs_to_daxofs(ino: inode, map: iomap, file_offset:
   let local_offset = file_offset; // loff_t
   const who = 'famfs_interleave_fileofs_to_daxofs';
 
-  /* This function is only for extent_type INTERLEAVED_EXTENT */
+  // interleaved extents only
   if (meta.fm_extent_type !== famfs_extent_type.INTERLEAVED_EXTENT) {
     pr_err(`${who}: bad extent type`);
     return iomap_err_out(map, file_offset, flags, who);
@@ -611,7 +608,7 @@ function famfs_interleave_fileofs_to_daxofs(ino: inode, map: iomap, file_offset:
 
       const rc = famfs_dax_err(dd);
       if (rc) {
-        /* Shut down access to this file */
+        // no more access to this file
         meta.error = true;
         return rc;
       }
@@ -675,7 +672,7 @@ export function famfs_fileofs_to_daxofs(ino: inode, map: iomap, file_offset: big
 
       const rc = famfs_dax_err(dd);
       if (rc) {
-        /* Shut down access to this file */
+        // no more access to this file
         meta.error = true;
         return rc;
       }
@@ -716,9 +713,7 @@ export const famfs_iomap_ops: iomap_ops<inode> = {
   iomap_begin: famfs_fuse_iomap_begin,
 };
 
-/*********************************************************************
- * vm_operations
- */
+// ---- vm operations ----
 
 // famfs.c __famfs_fuse_filemap_fault (v9)
 function __famfs_fuse_filemap_fault(vmf: vm_fault<inode>, pe_size: number, write_fault: boolean): number {
@@ -769,9 +764,7 @@ export const famfs_file_vm_ops: vm_operations_struct<inode> = {
   pfn_mkwrite: famfs_filemap_mkwrite,
 };
 
-/*********************************************************************
- * file_operations
- */
+// ---- file operations ----
 
 // famfs.c famfs_file_bad (v9): no meta / sticky error -> -EIO; size changed ->
 // mark bad, -ENXIO (so -ENXIO once, then -EIO); not S_DAX -> -ENXIO.
@@ -810,7 +803,7 @@ function famfs_fuse_rw_prep(iocb: kiocb<inode>, ubuf: iov_iter): number {
   const rc = famfs_file_bad(ino);
   if (rc) return rc;
 
-  /* Avoid unsigned underflow if position is past EOF */
+  // a position past EOF must not underflow the count
   if (iocb.ki_pos >= i_size) max_count = 0n;
   else max_count = i_size - iocb.ki_pos;
 
@@ -867,7 +860,7 @@ export function fuse_get_fmap(fm: fuse_mount, ino: inode): number {
   const nodeid = get_node_id(ino);
   const args = FUSE_ARGS();
 
-  /* Don't retrieve if we already have the famfs metadata */
+  // metadata already present: no GET_FMAP
   if (fi.famfs_meta) return 0;
 
   const fmap_buf = kzalloc('fuse_get_fmap fmap_buf', () => new Uint8Array(fmap_bufsize)); // __free(kfree)
@@ -881,7 +874,7 @@ export function fuse_get_fmap(fm: fuse_mount, ino: inode): number {
     args.out_numargs = 1;
     args.out_args[0] = { size: fmap_bufsize, value: fmap_buf };
 
-    /* Send GET_FMAP command */
+    // fetch the fmap from the server
     const rc = fm.fc.iq.fuse_simple_request(args);
     if (rc < 0) {
       pr_err(`fuse_get_fmap: err=${rc} from fuse_simple_request()`);
@@ -889,7 +882,7 @@ export function fuse_get_fmap(fm: fuse_mount, ino: inode): number {
     }
     const fmap_size = rc;
 
-    /* Convert fmap into in-memory format and hang from inode */
+    // parse the reply into famfs_file_meta on the inode
     return famfs_file_init_dax(fm, ino, fmap_buf, fmap_size);
   } finally {
     kfree(fmap_buf);

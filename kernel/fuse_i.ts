@@ -32,6 +32,13 @@ export class fuse_conn {
   conn_error = false;
   /** FUSE_DEV_IOC_SYNC_INIT was used on the device: mount(2) waits for INIT */
   sync_init = false;
+  /** the default_permissions mount option, or FUSE_POSIX_ACL in the INIT reply */
+  default_permissions = false;
+  /** FUSE_ATOMIC_O_TRUNC in the INIT reply: OPEN may carry O_TRUNC */
+  atomic_o_trunc = false;
+  /** the server answered OPEN / OPENDIR with -ENOSYS: later opens send none */
+  no_open = false;
+  no_opendir = false;
   minor = 0;
   max_write = 4096;
   /** the INIT flags the kernel sent (flags2 << 32 | flags) */
@@ -42,6 +49,8 @@ export class fuse_conn {
   famfs_devlist_sem = new rw_semaphore('famfs_devlist_sem');
   dax_devlist: famfs_dax_devlist | null = null;
   count = 1;
+  /** fuse_conn_init: get_random_bytes(&fc->scramble_key) for fuse_lock_owner_id */
+  scramble_key = Uint32Array.from({ length: 4 }, () => Math.floor(Math.random() * 0x100000000));
   constructor(public readonly env: KernelEnv, public readonly iq: fuse_iqueue, cap_sys_rawio: boolean) {
     this.mount_cap_sys_rawio = cap_sys_rawio;
     iq.fc = this;

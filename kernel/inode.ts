@@ -62,7 +62,7 @@ export function fuse_send_init(fm: fuse_mount): number {
 
   if (fc.sync_init) {
     err = fc.iq.fuse_simple_request(ia.args);
-    if (err > 0) err = 0; // ignore size of init reply
+    if (err > 0) err = 0; // a positive return is the reply length, not an error
   } else if (fc.iq.connected) {
     // fuse_simple_background with ->end = process_init_reply: queued; the
     // single-threaded channel answers at once, so ->end runs before we return
@@ -80,7 +80,8 @@ export function fuse_send_init(fm: fuse_mount): number {
 /**
  * inode.c process_init_reply (famfs part): famfs mode iff the server's reply has
  * FUSE_DAX_FMAP *and* the kernel offered it (flags2 needs FUSE_INIT_EXT, minor >= 6).
- * An error reply or a wrong major sets conn_error; nothing is returned.
+ * An error reply, a wrong major, or FUSE_ALLOW_IDMAP without default_permissions
+ * sets conn_error; nothing is returned.
  */
 function process_init_reply(fm: fuse_mount, ia: fuse_init_args, error: number): void {
   const fc = fm.fc;
@@ -93,6 +94,10 @@ function process_init_reply(fm: fuse_mount, ia: fuse_init_args, error: number): 
     let flags = BigInt(arg.flags);
     if (flags & FUSE_INIT_EXT) flags |= BigInt(arg.flags2) << 32n;
     if (arg.minor >= 6) {
+      if (flags & FUSE_INIT_FLAGS.FUSE_ATOMIC_O_TRUNC) fc.atomic_o_trunc = true;
+      if (flags & FUSE_INIT_FLAGS.FUSE_POSIX_ACL) fc.default_permissions = true;
+      // idmapped mounts need the kernel to check permissions
+      if ((flags & FUSE_INIT_FLAGS.FUSE_ALLOW_IDMAP) && !fc.default_permissions) ok = false;
       if (fc.env.config.CONFIG_FUSE_FAMFS_DAX && (flags & FUSE_DAX_FMAP) && (fc.init_in_flags & FUSE_DAX_FMAP)) {
         // init_rwsem(&fc->famfs_devlist_sem)
         fc.famfs_iomap = true;

@@ -63,6 +63,7 @@ export const FUSE_INIT_FLAGS = {
   FUSE_ASYNC_DIO: 1n << 15n,
   FUSE_WRITEBACK_CACHE: 1n << 16n,
   FUSE_PARALLEL_DIROPS: 1n << 18n,
+  FUSE_POSIX_ACL: 1n << 20n,
   FUSE_MAX_PAGES: 1n << 22n,
   FUSE_MAP_ALIGNMENT: 1n << 26n,
   FUSE_INIT_EXT: 1n << 30n,
@@ -70,6 +71,7 @@ export const FUSE_INIT_FLAGS = {
   FUSE_SECURITY_CTX: 1n << 32n,
   FUSE_HAS_INODE_DAX: 1n << 33n,
   FUSE_PASSTHROUGH: 1n << 37n,
+  FUSE_ALLOW_IDMAP: 1n << 40n,
   FUSE_REQUEST_TIMEOUT: 1n << 42n,
   /* famfs (patch 02): kernel supports dev_dax_iomap (famfs) fmaps */
   FUSE_DAX_FMAP: 1n << 43n,

@@ -123,7 +123,7 @@ function dax_iomap_pte_fault<I extends DaxInode>(vmf: vm_fault<I>, ops: iomap_op
  */
 function dax_fault_cow_page<I>(vmf: vm_fault<I>, map: iomap, pos: bigint): number {
   const avail = direct_access(map, pos, arch.PAGE_SIZE);
-  if (typeof avail === 'number') return vmf_error(avail); // dax_fault_return(dax_mem2blk_err(rc))
+  if (typeof avail === 'number') return vmf_error(avail); // copy_cow_page_dax passes rc on as is: dax_fault_return(rc)
   const src = map.addr + (pos - map.offset);
   map.dax_dev!.store.read(Number(src), (vmf.cow_page as Uint8Array).subarray(0, Number(arch.PAGE_SIZE)));
   vmf.mapped_addr = src; // where the private copy came from (nothing of the device is mapped)

@@ -7,6 +7,8 @@ export interface file<I> {
   f_inode: I;
   f_mode: number;
   fh: bigint;
+  /** fuse_file->args is NULL (opendir the server does not implement): no RELEASEDIR */
+  no_release_args?: boolean;
   /** set by ->mmap */
   vm_ops?: vm_operations_struct<I> | null;
 }
