@@ -149,7 +149,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], {
     }
     // a device is refused before it is read (the bounded reader takes regular files only)
     const r = run('abi', '--check', '/dev/null');
-    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: 'famfs-harness: mbox /dev/null: a character device, expected a regular file\n' });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: 'famfs-harness: patch /dev/null: a character device, expected a regular file\n' });
   });
 
   test('series warns about missing patches and keeps the JSON shape', () => {

@@ -6,7 +6,7 @@ import { mailBytes } from './series';
 /** Read FILE and check it; no famfs uapi definition in it is a usage error (exit 2). */
 export function abiCheckFile(file: string): AbiResult {
   if (!file) throw new UsageError('abi --check: give a FILE (a patch, an mbox of a series, or a fuse.h)');
-  const res = checkAbi(mailBytes(file));
+  const res = checkAbi(mailBytes(file, 'patch'));
   if (!res.famfs) {
     const internal = res.ignored.filter((f) => /famfs/.test(f));
     throw new UsageError(`no famfs uapi definitions in ${file}${internal.length ? ` (${internal.join(', ')}: kernel-internal, not ABI; see portmap)` : ''}`);

@@ -7,9 +7,9 @@ import { builtinVectorFiles, loadVectorFile } from '../../checks/vectors';
 import { readFileOrFail, jsonLine, UsageError, chalk, EXIT_OK } from '../io';
 
 /** The bytes of a mail file (an mbox, a patch, lore's t.mbox.gz unpacked); unreadable is a usage error. */
-export function mailBytes(file: string): Buffer {
+export function mailBytes(file: string, what = 'mbox'): Buffer {
   try {
-    return unpackMail(readFileOrFail(file, 'mbox'));
+    return unpackMail(readFileOrFail(file, what));
   } catch (e) {
     if (e instanceof MailError) throw new UsageError(`${file}: ${e.message}`);
     throw e;
