@@ -179,17 +179,17 @@ function planRow(row: Row, defined: Set<string>): void {
 
 function judge(row: Row, rec: CRecord | undefined, sourceArgs: string, out: Collected): VectorResult {
   const v = row.failNth ? { ...row.input.vector, id: `${row.input.vector.id}__fail_nth_${row.failNth}` } : row.input.vector;
-  const base: VectorResult = row.ts ? { ...row.ts, vector: v } : { vector: v, file: row.input.file, status: 'pass', actual: null, dmesg: [] };
   const repro = `famfs-harness cdiff ${sourceArgs} --vectors ${row.input.file} --filter ${row.input.vector.id}${row.failNth ? ` --fail-nth ${row.failNth}` : ''}`;
+  const base: VectorResult = row.ts ? { ...row.ts, vector: v, repro } : { vector: v, file: row.input.file, status: 'pass', actual: null, dmesg: [], repro };
   if (row.skip || !row.plan) return { ...base, status: 'skip', why: row.skip ?? 'not run', details: [] };
-  if (!rec) return { ...base, status: 'error', why: 'the C driver gave no record for this case', details: [`repro: ${repro}`] };
+  if (!rec) return { ...base, status: 'error', why: 'the C driver gave no record for this case', details: [] };
   const c = projectC(row.plan, rec);
   const diff = differences(row.plan.ts, c);
   const found = sanitizerFindings(rec.stderr);
   found.forEach((f) => out.findings.add(f));
   const details = [
     `spec: ${JSON.stringify(v.expect)}`, `ts: ${JSON.stringify(row.plan.ts)}`, `c: ${JSON.stringify(c)}`,
-    ...found.map((f) => `c finding (not judged): ${f}`), ...cDmesg(rec), `repro: ${repro}`,
+    ...found.map((f) => `c finding (not judged): ${f}`), ...cDmesg(rec),
   ];
   let status: Status;
   let why: string | undefined;
