@@ -146,8 +146,8 @@ function healthy_dev(ino: inode, idx: number): NonNullable<iomap['dax_dev']> | n
 }
 
 /*
- * Exact conversions between a u64 bigint known to lie in [0, FAST_LIMIT) and a
- * number, through one shared 8-byte buffer: both halves as u32 (V8 converts
+ * Conversions between a u64 bigint and a number, exact for values in
+ * [0, FAST_LIMIT) (u64_to_number takes any bigint mod 2^64; the caller checks), through one shared 8-byte buffer: both halves as u32 (V8 converts
  * this way about twice as fast as Number(x) / BigInt(n), and allocates nothing
  * on the way in).
  */
@@ -202,9 +202,13 @@ export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, 
   if (!form) { famfs_fast_stats.no_form++; return FAMFS_FAST_DECLINED; }
   // famfs_file_bad() as a precondition: any doubt declines
   if (meta.error || ino.i_size !== meta.file_size || (ino.i_flags & S_DAX) === 0) return declined();
-  if (file_offset < 0n || file_offset >= FAST_LIMIT_BIG || len < 0n || len >= FAST_LIMIT_BIG) return declined();
+  // Both in [0, FAST_LIMIT): asUintN(64) keeps x only if x is in [0, 2^64), so
+  // the stored u64 is x itself, and then the halves give x < 2^53 exactly (at
+  // 2^53 and above the sum stays >= 2^53 however it rounds). V8 lowers these
+  // to 64-bit compares; four bigint range compares cost a tenth of the call.
   const pos = u64_to_number(file_offset);
   const lenN = u64_to_number(len);
+  if (pos >= FAST_LIMIT || lenN >= FAST_LIMIT || BigInt.asUintN(64, file_offset) !== file_offset || BigInt.asUintN(64, len) !== len) return declined();
   if (form.kind === famfs_extent_type.SIMPLE_DAX_EXTENT) {
     // The C walks the extents subtracting lengths: it stops at the first one
     // whose end (prefix sum) is past pos: the table entry of pos's granule, or
