@@ -853,6 +853,26 @@ export function famfs_fuse_mmap(filp: file<inode>, vma: vm_area_struct<inode>): 
 // famfs.c FMAP_BUFSIZE (v9): one page ([design B-20] below FAMFS_FMAP_MAX)
 export const FMAP_BUFSIZE = (): number => Number(arch.PAGE_SIZE);
 
+/*
+ * (port) The page fuse_get_fmap kzallocs and frees on every open: a fresh
+ * 4 KiB ArrayBuffer per open was a tenth of the open's time plus its GC. The
+ * memory is kept between calls, each call gets a new (zeroed) view of it: a
+ * new object, so kzalloc/kfree account it as one allocation each, as before
+ * (one reused object would pile up dead entries of one hash in the slab's
+ * Map). While a call holds it the spare slot is empty, so a nested GET_FMAP
+ * (a server hook that opens) gets its own. Nothing keeps a view of it past
+ * the parse (decodeStruct copies).
+ */
+let fmap_page_spare: ArrayBuffer | null = null;
+
+/** (port helper) kzalloc's make for fmap_buf: a zeroed new view of the spare page, or a new page */
+function fmap_buf_zeroed(size: number): Uint8Array {
+  const page = fmap_page_spare;
+  fmap_page_spare = null;
+  if (page && page.byteLength === size) return new Uint8Array(page).fill(0);
+  return new Uint8Array(size);
+}
+
 // famfs.c fuse_get_fmap (v9): one GET_FMAP per inode lifetime
 export function fuse_get_fmap(fm: fuse_mount, ino: inode): number {
   const fi = get_fuse_inode(ino);
@@ -863,7 +883,7 @@ export function fuse_get_fmap(fm: fuse_mount, ino: inode): number {
   // metadata already present: no GET_FMAP
   if (fi.famfs_meta) return 0;
 
-  const fmap_buf = kzalloc('fuse_get_fmap fmap_buf', () => new Uint8Array(fmap_bufsize)); // __free(kfree)
+  const fmap_buf = kzalloc('fuse_get_fmap fmap_buf', () => fmap_buf_zeroed(fmap_bufsize)); // __free(kfree)
   if (!fmap_buf) return -ENOMEM;
   try {
     args.opcode = fuse_opcode.FUSE_GET_FMAP;
@@ -886,6 +906,7 @@ export function fuse_get_fmap(fm: fuse_mount, ino: inode): number {
     return famfs_file_init_dax(fm, ino, fmap_buf, fmap_size);
   } finally {
     kfree(fmap_buf);
+    fmap_page_spare = fmap_buf.buffer as ArrayBuffer;
   }
 }
 

@@ -23,6 +23,8 @@ const FAST_LIMIT_BIG = BigInt(FAST_LIMIT);
 export const FAMFS_FAST_DECLINED = 1;
 
 interface fast_extent {
+  /** ext_offset - start, as a bigint: a simple extent's daxdev offset is file_offset + delta */
+  delta: bigint;
   /** file offset where the extent starts and ends (prefix sums of the extent lengths) */
   start: number;
   end: number;
@@ -70,7 +72,7 @@ function fast_extents(exts: famfs_meta_simple_ext[] | null, n: number): fast_ext
     const e = exts[i];
     const end = start + e.ext_len;
     if (!below(e.ext_len) || !below(end) || !below(e.ext_offset + e.ext_len) || !below(e.dev_index)) return null;
-    out.push({ start: Number(start), end: Number(end), ext_offset: Number(e.ext_offset), dev_index: Number(e.dev_index) });
+    out.push({ delta: e.ext_offset - start, start: Number(start), end: Number(end), ext_offset: Number(e.ext_offset), dev_index: Number(e.dev_index) });
     start = end;
   }
   return out;
@@ -105,7 +107,7 @@ export function famfs_fast_form_build(meta: famfs_file_meta): famfs_fast_form | 
     const strips: fast_extent[] = [];
     for (const s of fei.ie_strips) {
       if (!below(s.ext_offset + size) || !below(s.dev_index)) return null;
-      strips.push({ start: 0, end: 0, ext_offset: Number(s.ext_offset), dev_index: Number(s.dev_index) });
+      strips.push({ delta: s.ext_offset, start: 0, end: 0, ext_offset: Number(s.ext_offset), dev_index: Number(s.dev_index) });
     }
     form.iexts.push({ start: Number(start), end: Number(start + size), chunk_size: Number(C), nstrips: strips.length, strips });
     start += size;
@@ -144,8 +146,8 @@ function healthy_dev(ino: inode, idx: number): NonNullable<iomap['dax_dev']> | n
 }
 
 /*
- * Exact conversions between a u64 bigint known to lie in [0, FAST_LIMIT) and a
- * number, through one shared 8-byte buffer: both halves as u32 (V8 converts
+ * Conversions between a u64 bigint and a number, exact for values in
+ * [0, FAST_LIMIT) (u64_to_number takes any bigint mod 2^64; the caller checks), through one shared 8-byte buffer: both halves as u32 (V8 converts
  * this way about twice as fast as Number(x) / BigInt(n), and allocates nothing
  * on the way in).
  */
@@ -166,8 +168,8 @@ function number_to_u64(n: number): bigint {
   return u64buf[0];
 }
 
-function fill(map: iomap, addr: number, file_offset: bigint, len: bigint, lenN: number, rem: number, dev: NonNullable<iomap['dax_dev']>, flags: number): number {
-  map.addr = number_to_u64(addr);
+function fill(map: iomap, addr: bigint, file_offset: bigint, len: bigint, lenN: number, rem: number, dev: NonNullable<iomap['dax_dev']>, flags: number): number {
+  map.addr = addr;
   map.offset = file_offset;
   map.length = lenN <= rem ? len : number_to_u64(rem); // min_t(loff_t, len, rem): len is in [0, FAST_LIMIT)
   map.dax_dev = dev;
@@ -200,9 +202,13 @@ export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, 
   if (!form) { famfs_fast_stats.no_form++; return FAMFS_FAST_DECLINED; }
   // famfs_file_bad() as a precondition: any doubt declines
   if (meta.error || ino.i_size !== meta.file_size || (ino.i_flags & S_DAX) === 0) return declined();
-  if (file_offset < 0n || file_offset >= FAST_LIMIT_BIG || len < 0n || len >= FAST_LIMIT_BIG) return declined();
+  // Both in [0, FAST_LIMIT): asUintN(64) keeps x only if x is in [0, 2^64), so
+  // the stored u64 is x itself, and then the halves give x < 2^53 exactly (at
+  // 2^53 and above the sum stays >= 2^53 however it rounds). V8 lowers these
+  // to 64-bit compares; four bigint range compares cost a tenth of the call.
   const pos = u64_to_number(file_offset);
   const lenN = u64_to_number(len);
+  if (pos >= FAST_LIMIT || lenN >= FAST_LIMIT || BigInt.asUintN(64, file_offset) !== file_offset || BigInt.asUintN(64, len) !== len) return declined();
   if (form.kind === famfs_extent_type.SIMPLE_DAX_EXTENT) {
     // The C walks the extents subtracting lengths: it stops at the first one
     // whose end (prefix sum) is past pos: the table entry of pos's granule, or
@@ -225,7 +231,10 @@ export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, 
     const dev = healthy_dev(ino, e.dev_index);
     if (!dev) return declined();
     famfs_fast_stats.simple++;
-    return fill(map, e.ext_offset + (pos - e.start), file_offset, len, lenN, e.end - pos, dev, flags);
+    // ext_offset + (pos - start), exact and in [0, FAST_LIMIT): asUintN(64) is the
+    // identity here, and lets V8 add in 64 bits without a heap BigInt in between
+    const addr = BigInt.asUintN(64, file_offset + e.delta);
+    return fill(map, addr, file_offset, len, lenN, e.end - pos, dev, flags);
   }
   if (form.pmd !== arch.PMD_SIZE) return declined(); // the interleave resolver checks chunk sizes against it
   const ie = form.iexts;
@@ -241,7 +250,7 @@ export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, 
     const dev = healthy_dev(ino, strip.dev_index);
     if (!dev) return declined();
     famfs_fast_stats.interleaved++;
-    return fill(map, strip.ext_offset + chunk_offset + stripe_num * chunk_size, file_offset, len, lenN, chunk_size - chunk_offset, dev, flags);
+    return fill(map, number_to_u64(strip.ext_offset + chunk_offset + stripe_num * chunk_size), file_offset, len, lenN, chunk_size - chunk_offset, dev, flags);
   }
   return declined();
 }

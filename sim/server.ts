@@ -78,7 +78,7 @@ const OPS = {
 /** The opcode's short name (uapi/fuse.ts's static table). */
 export const opcodeName = fuse_opcode_name;
 
-interface Node { nodeid: bigint; name: string; parent: bigint; dir: boolean; mode: number; size: bigint; fmap: Uint8Array | null; children: Map<string, bigint> }
+interface Node { nodeid: bigint; name: string; parent: bigint; dir: boolean; mode: number; size: bigint; fmap: Uint8Array | null; children: Map<string, Node> }
 
 export type ServerAnswer = PeerAnswer;
 
@@ -105,13 +105,14 @@ export class FamfsServer implements FusePeer {
       const last = i === parts.length - 1;
       const p = this.nodes.get(parent) as Node;
       const existing = p.children.get(name);
-      if (existing !== undefined && !last) { parent = existing; return; }
+      if (existing !== undefined && !last) { parent = existing.nodeid; return; }
       const dir = !last || f.kind === 'dir';
       const fmap = last && !dir ? (f.fmap_hex !== undefined ? hexToBytes(f.fmap_hex, `${f.path}.fmap_hex`) : f.fmap ? encodeFmap(f.fmap) : null) : null;
       const size = last && f.size !== undefined ? parseU64(f.size, `${f.path}.size`) : fmap && fmap.length >= 24 ? new DataView(fmap.buffer, fmap.byteOffset).getBigUint64(16, true) : dir ? 4096n : 0n;
-      const nodeid = existing ?? this.nextNodeid++;
-      this.nodes.set(nodeid, { nodeid, name, parent, dir, mode: (dir ? S_IFDIR : S_IFREG) | (f.mode ?? (dir ? 0o755 : 0o644)), size, fmap, children: new Map() });
-      p.children.set(name, nodeid);
+      const nodeid = existing?.nodeid ?? this.nextNodeid++;
+      const node: Node = { nodeid, name, parent, dir, mode: (dir ? S_IFDIR : S_IFREG) | (f.mode ?? (dir ? 0o755 : 0o644)), size, fmap, children: new Map() };
+      this.nodes.set(nodeid, node);
+      p.children.set(name, node);
       parent = nodeid;
     });
   }
@@ -130,7 +131,7 @@ export class FamfsServer implements FusePeer {
 
   private resolve(path: string): Node | undefined {
     let n = this.nodes.get(FUSE_ROOT_ID);
-    for (const part of path.split('/').filter(Boolean)) n = n && this.nodes.get(n.children.get(part) ?? -1n);
+    for (const part of path.split('/').filter(Boolean)) n = n?.children.get(part);
     return n;
   }
 
@@ -216,8 +217,7 @@ export class FamfsServer implements FusePeer {
       case fuse_opcode.FUSE_LOOKUP: {
         const nul = req.indexOf(0, body);
         const name = utf8Decode(req, body, nul < 0 ? body : nul);
-        const child = n?.dir ? n.children.get(name) : undefined;
-        const c = child !== undefined ? this.nodes.get(child) : undefined;
+        const c = n?.dir ? n.children.get(name) : undefined;
         if (!c) return this.err(unique, n && !n.dir ? 'ENOTDIR' : 'ENOENT');
         return this.okStruct(unique, fuse_entry_out, { nodeid: c.nodeid, attr: this.attr(c) });
       }

@@ -116,6 +116,20 @@ describe('the fallback runs outside the fast form', () => {
     expect(map.addr).toBe((1n << 53n) + 1n); // not a double
     expect(FAST_LIMIT).toBe(2 ** 53); // the first integer a double cannot tell from its successor
   });
+  test('bigints past 64 bits that wrap onto an in-range u64 decline, and the port decides them', () => {
+    const ino = open(small)!;
+    const meta = ino.fi.famfs_meta!;
+    const cases: [bigint, bigint][] = [[(1n << 64n) + 0x1000n, 0x1000n], [0x1000n - (1n << 64n), 0x1000n], [0x1000n, (1n << 64n) + 0x1000n], [0x1000n, 0x1000n - (1n << 64n)], [(1n << 70n) + 0x1000n, 0x1000n]];
+    for (const [off, len] of cases) {
+      const map = iomap_zero();
+      expect(famfs_fast_fileofs_to_daxofs(ino, meta, map, off, len, 0)).toBe(FAMFS_FAST_DECLINED);
+      expect(map).toEqual(iomap_zero());
+    }
+    for (const [off, len] of cases) {
+      const r = both(small, off, len)!;
+      expect(r.fast).toEqual(r.port);
+    }
+  });
   test('an interleaved form declines once PMD_SIZE changed (the port re-checks the chunk sizes: -EINVAL)', () => {
     const ino = open({ ext_type: 'interleave', file_size: '0x800000', iexts: [{ ie_chunk_size: '0x200000', ie_nbytes: '0x800000', strips: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x800000', se_len: '0x400000' }] }] })!;
     const map = iomap_zero();
