@@ -22,7 +22,8 @@ addon: addon/build/Release/famfs_mmap.node
 build: install addon
 	tsc -p tsconfig.build.json
 
-# The main job on the built-in default: every built-in conformance vector.
+# The main job on the built-in default: every built-in conformance vector, then
+# review of our example series (its famfs.c hunks applied to our fixture, cdiff included).
 run: build
 	./bin/famfs-harness conformance
 	./bin/famfs-harness review tests/fixtures/example-series/v2.mbox --base-c tests/fixtures/cdiff/famfs.c --kfmap cdiff/famfs_kfmap_model.h
