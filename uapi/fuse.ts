@@ -259,12 +259,41 @@ export const fuse_release_in = defineStruct('fuse_release_in', 24, [
   ['lock_owner', 'u64', 16],
 ] as const);
 
+export const fuse_read_in = defineStruct('fuse_read_in', 40, [
+  ['fh', 'u64', 0],
+  ['offset', 'u64', 8],
+  ['size', 'u32', 16],
+  ['read_flags', 'u32', 20],
+  ['lock_owner', 'u64', 24],
+  ['flags', 'u32', 32],
+  ['padding', 'u32', 36],
+] as const);
+
+export const fuse_write_in = defineStruct('fuse_write_in', 40, [
+  ['fh', 'u64', 0],
+  ['offset', 'u64', 8],
+  ['size', 'u32', 16],
+  ['write_flags', 'u32', 20],
+  ['lock_owner', 'u64', 24],
+  ['flags', 'u32', 32],
+  ['padding', 'u32', 36],
+] as const);
+
+export const fuse_write_out = defineStruct('fuse_write_out', 8, [
+  ['size', 'u32', 0],
+  ['padding', 'u32', 4],
+] as const);
+
+/** fuse_read_in.read_flags / fuse_write_in.write_flags: lock_owner is valid */
+export const FUSE_READ_LOCKOWNER = 1 << 1;
+export const FUSE_WRITE_LOCKOWNER = 1 << 1;
+
 /** Root nodeid of every fuse mount. */
 export const FUSE_ROOT_ID = 1n;
 
 /** The famfs parts of the ABI, as a reviewer checks them. */
 export const FAMFS_STRUCTS = [fuse_famfs_fmap_header, fuse_famfs_simple_ext, fuse_famfs_iext, fuse_get_daxdev_in, fuse_daxdev_out];
-export const FUSE_BASE_STRUCTS = [fuse_in_header, fuse_out_header, fuse_init_in, fuse_init_out, fuse_attr, fuse_entry_out, fuse_getattr_in, fuse_attr_out, fuse_open_in, fuse_open_out, fuse_release_in];
+export const FUSE_BASE_STRUCTS = [fuse_in_header, fuse_out_header, fuse_init_in, fuse_init_out, fuse_attr, fuse_entry_out, fuse_getattr_in, fuse_attr_out, fuse_open_in, fuse_open_out, fuse_release_in, fuse_read_in, fuse_write_in, fuse_write_out];
 
 export const FAMFS_CONSTANTS: Record<string, bigint | number> = {
   FUSE_GET_FMAP: fuse_opcode.FUSE_GET_FMAP,
