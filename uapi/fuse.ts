@@ -1,6 +1,6 @@
 // include/uapi/linux/fuse.h: the famfs additions of the v9 series (patches 02,
 // 03, 04, 05) and the parts of the base header the simulator speaks.
-import { defineStruct } from './layout';
+import { defineStruct, readU32 } from './layout';
 
 /** The series does not bump the minor (kernel-spec §1.3): the base tree has 45. */
 export const FUSE_KERNEL_VERSION = 7;
@@ -163,8 +163,7 @@ const IN_OPCODE_OFFSET = fuse_in_header.fields.find((f) => f.name === 'opcode')!
 
 /** fuse_in_header.opcode of a request frame, read at its fixed offset (no struct decode per frame). */
 export function fuse_in_opcode(frame: Uint8Array): number {
-  const o = IN_OPCODE_OFFSET;
-  return (frame[o] | (frame[o + 1] << 8) | (frame[o + 2] << 16) | (frame[o + 3] << 24)) >>> 0;
+  return readU32(frame, IN_OPCODE_OFFSET);
 }
 
 export const fuse_out_header = defineStruct('fuse_out_header', 16, [

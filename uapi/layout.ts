@@ -147,10 +147,15 @@ function store8(b: Uint8Array, off: number): void {
   for (let i = 0; i < 8; i++) b[off + i] = scratch[HOST_LE ? i : 7 - i];
 }
 
+/** A little-endian u32 at b[off] (for a fixed-offset field read without a struct decode). */
+export function readU32(b: Uint8Array, off: number): number {
+  return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0;
+}
+
 const READ: Record<ScalarCType, (b: Uint8Array, off: number) => number | bigint> = {
   u8: (b, off) => b[off],
   u16: (b, off) => b[off] | (b[off + 1] << 8),
-  u32: (b, off) => (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0,
+  u32: readU32,
   s32: (b, off) => b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24),
   u64: (b, off) => { load8(b, off); return scratchU64[0]; },
   s64: (b, off) => { load8(b, off); return scratchS64[0]; },
