@@ -28,6 +28,11 @@ interface fast_extent {
   /** file offset where the extent starts and ends (prefix sums of the extent lengths) */
   start: number;
   end: number;
+  dev_index: number;
+}
+
+/** One strip of an interleaved extent: where it starts on its device. */
+interface fast_strip {
   ext_offset: number;
   dev_index: number;
 }
@@ -37,8 +42,7 @@ interface fast_iext {
   /** start + min(fie_nbytes, file_size) */
   end: number;
   chunk_size: number;
-  nstrips: number;
-  strips: fast_extent[];
+  strips: fast_strip[];
 }
 
 export interface famfs_fast_form {
@@ -72,7 +76,7 @@ function fast_extents(exts: famfs_meta_simple_ext[] | null, n: number): fast_ext
     const e = exts[i];
     const end = start + e.ext_len;
     if (!below(e.ext_len) || !below(end) || !below(e.ext_offset + e.ext_len) || !below(e.dev_index)) return null;
-    out.push({ delta: e.ext_offset - start, start: Number(start), end: Number(end), ext_offset: Number(e.ext_offset), dev_index: Number(e.dev_index) });
+    out.push({ delta: e.ext_offset - start, start: Number(start), end: Number(end), dev_index: Number(e.dev_index) });
     start = end;
   }
   return out;
@@ -104,12 +108,12 @@ export function famfs_fast_form_build(meta: famfs_file_meta): famfs_fast_form | 
     if (!below(C) || !below(start + size) || !fei.ie_strips || BigInt(fei.ie_strips.length) !== fei.fie_nstrips) return null;
     if (size / C >= 2n ** 31n) return null; // chunk_num and nstrips stay int32 (the resolver divides them as such)
     // the largest strip offset is below size (strip_offset <= local < size)
-    const strips: fast_extent[] = [];
+    const strips: fast_strip[] = [];
     for (const s of fei.ie_strips) {
       if (!below(s.ext_offset + size) || !below(s.dev_index)) return null;
-      strips.push({ delta: s.ext_offset, start: 0, end: 0, ext_offset: Number(s.ext_offset), dev_index: Number(s.dev_index) });
+      strips.push({ ext_offset: Number(s.ext_offset), dev_index: Number(s.dev_index) });
     }
-    form.iexts.push({ start: Number(start), end: Number(start + size), chunk_size: Number(C), nstrips: strips.length, strips });
+    form.iexts.push({ start: Number(start), end: Number(start + size), chunk_size: Number(C), strips });
     start += size;
   }
   return form;
@@ -245,8 +249,9 @@ export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, 
     const chunk_size = fei.chunk_size;
     const chunk_num = div_floor(local, chunk_size);
     const chunk_offset = local - chunk_num * chunk_size;
-    const stripe_num = (chunk_num / fei.nstrips) | 0; // int32 operands (checked at build): exact
-    const strip = fei.strips[chunk_num - stripe_num * fei.nstrips];
+    const nstrips = fei.strips.length;
+    const stripe_num = (chunk_num / nstrips) | 0; // int32 operands (checked at build): exact
+    const strip = fei.strips[chunk_num - stripe_num * nstrips];
     const dev = healthy_dev(ino, strip.dev_index);
     if (!dev) return declined();
     famfs_fast_stats.interleaved++;

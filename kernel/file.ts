@@ -1,7 +1,10 @@
 // fs/fuse/file.c: open/release and the read/write/mmap/splice dispatch, with the
 // famfs hooks of the series (GET_FMAP at open, famfs read/write/mmap, splice -EIO).
-import { encodeStruct, decodeStruct } from '../uapi/layout';
-import { fuse_open_in, fuse_open_out, fuse_opcode, fuse_release_in } from '../uapi/fuse';
+import { encodeStruct, encodeStructInto, decodeStruct } from '../uapi/layout';
+import {
+  fuse_open_in, fuse_open_out, fuse_opcode, fuse_read_in, fuse_release_in, fuse_write_in, fuse_write_out,
+  FUSE_READ_LOCKOWNER, FUSE_WRITE_LOCKOWNER,
+} from '../uapi/fuse';
 import { fuse_conn, fuse_mount, inode, get_node_id, fuse_file_famfs, FUSE_IS_VIRTIO_DAX } from './fuse_i';
 import { FUSE_ARGS, fuse_args_in_out } from './dev';
 import { famfs_fuse_mmap, famfs_fuse_read_iter, famfs_fuse_write_iter, fuse_get_fmap } from './famfs';
@@ -94,10 +97,6 @@ export function fuse_file_write_iter(fm: fuse_mount, iocb: kiocb<inode>, from: i
   return fuse_direct_io(fm, iocb, from);
 }
 
-// fuse_read_in / fuse_write_in (both 40 bytes): fh, offset, size, read/write_flags, lock_owner, flags, padding
-const FUSE_RW_IN_SIZE = 40;
-const FUSE_WRITE_OUT_SIZE = 8;
-const FUSE_READ_LOCKOWNER = 1 << 1; // == FUSE_WRITE_LOCKOWNER
 /** current->files of the one task the model runs: any stable, non-NULL identity */
 const CURRENT_FILES = 0xffff888000a00000n;
 
@@ -117,29 +116,28 @@ export function fuse_lock_owner_id(fc: fuse_conn, id: bigint): bigint {
 
 /** file.c fuse_read_args_fill / fuse_write_args_fill + fuse_send_read / fuse_send_write: one READ or WRITE upcall. */
 function fuse_send_rw(fm: fuse_mount, f: file<inode>, pos: bigint, data: Uint8Array, read: boolean): number {
-  const inarg = new Uint8Array(read ? FUSE_RW_IN_SIZE : FUSE_RW_IN_SIZE + data.length);
-  const dv = new DataView(inarg.buffer);
-  dv.setBigUint64(0, f.fh, true);
-  dv.setBigUint64(8, pos, true);
-  dv.setUint32(16, data.length, true);
-  // fuse_direct_io passes owner = current->files: read/write_flags |= FUSE_*_LOCKOWNER
-  dv.setUint32(20, FUSE_READ_LOCKOWNER, true);
-  dv.setBigUint64(24, fuse_lock_owner_id(fm.fc, CURRENT_FILES), true);
-  dv.setUint32(32, f.f_mode, true); // inarg->flags = file->f_flags (fuse_write_flags for writes)
-  if (!read) inarg.set(data, FUSE_RW_IN_SIZE);
+  const inarg = new Uint8Array(read ? fuse_read_in.size : fuse_write_in.size + data.length);
+  // fuse_direct_io passes owner = current->files: read/write_flags |= FUSE_*_LOCKOWNER;
+  // inarg->flags = file->f_flags (fuse_write_flags for writes)
+  const common = { fh: f.fh, offset: pos, size: data.length, lock_owner: fuse_lock_owner_id(fm.fc, CURRENT_FILES), flags: f.f_mode };
+  if (read) encodeStructInto(fuse_read_in, { ...common, read_flags: FUSE_READ_LOCKOWNER }, inarg, 0);
+  else {
+    encodeStructInto(fuse_write_in, { ...common, write_flags: FUSE_WRITE_LOCKOWNER }, inarg, 0);
+    inarg.set(data, fuse_write_in.size);
+  }
   const args = FUSE_ARGS();
   args.opcode = read ? fuse_opcode.FUSE_READ : fuse_opcode.FUSE_WRITE;
   args.nodeid = get_node_id(f.f_inode);
   args.in_numargs = 1;
   args.in_args[0] = { size: inarg.length, value: inarg };
-  const out = read ? data : new Uint8Array(FUSE_WRITE_OUT_SIZE);
+  const out = read ? data : new Uint8Array(fuse_write_out.size);
   args.out_numargs = 1;
   args.out_args[0] = { size: out.length, value: out };
   args.out_argvar = read; // a short READ reply is end of file
   const rc = fm.fc.iq.fuse_simple_request(args);
   if (rc < 0) return rc;
   if (read) return rc;
-  const written = new DataView(out.buffer).getUint32(0, true);
+  const written = decodeStruct(fuse_write_out, out, 0).size;
   return written > data.length ? -EIO : written; // fuse_send_write: out.size > count is -EIO
 }
 

@@ -1,6 +1,6 @@
 // include/uapi/linux/fuse.h: the famfs additions of the v9 series (patches 02,
 // 03, 04, 05) and the parts of the base header the simulator speaks.
-import { defineStruct } from './layout';
+import { defineStruct, readU32 } from './layout';
 
 /** The series does not bump the minor (kernel-spec §1.3): the base tree has 45. */
 export const FUSE_KERNEL_VERSION = 7;
@@ -163,8 +163,7 @@ const IN_OPCODE_OFFSET = fuse_in_header.fields.find((f) => f.name === 'opcode')!
 
 /** fuse_in_header.opcode of a request frame, read at its fixed offset (no struct decode per frame). */
 export function fuse_in_opcode(frame: Uint8Array): number {
-  const o = IN_OPCODE_OFFSET;
-  return (frame[o] | (frame[o + 1] << 8) | (frame[o + 2] << 16) | (frame[o + 3] << 24)) >>> 0;
+  return readU32(frame, IN_OPCODE_OFFSET);
 }
 
 export const fuse_out_header = defineStruct('fuse_out_header', 16, [
@@ -259,12 +258,41 @@ export const fuse_release_in = defineStruct('fuse_release_in', 24, [
   ['lock_owner', 'u64', 16],
 ] as const);
 
+export const fuse_read_in = defineStruct('fuse_read_in', 40, [
+  ['fh', 'u64', 0],
+  ['offset', 'u64', 8],
+  ['size', 'u32', 16],
+  ['read_flags', 'u32', 20],
+  ['lock_owner', 'u64', 24],
+  ['flags', 'u32', 32],
+  ['padding', 'u32', 36],
+] as const);
+
+export const fuse_write_in = defineStruct('fuse_write_in', 40, [
+  ['fh', 'u64', 0],
+  ['offset', 'u64', 8],
+  ['size', 'u32', 16],
+  ['write_flags', 'u32', 20],
+  ['lock_owner', 'u64', 24],
+  ['flags', 'u32', 32],
+  ['padding', 'u32', 36],
+] as const);
+
+export const fuse_write_out = defineStruct('fuse_write_out', 8, [
+  ['size', 'u32', 0],
+  ['padding', 'u32', 4],
+] as const);
+
+/** fuse_read_in.read_flags / fuse_write_in.write_flags: lock_owner is valid */
+export const FUSE_READ_LOCKOWNER = 1 << 1;
+export const FUSE_WRITE_LOCKOWNER = 1 << 1;
+
 /** Root nodeid of every fuse mount. */
 export const FUSE_ROOT_ID = 1n;
 
 /** The famfs parts of the ABI, as a reviewer checks them. */
 export const FAMFS_STRUCTS = [fuse_famfs_fmap_header, fuse_famfs_simple_ext, fuse_famfs_iext, fuse_get_daxdev_in, fuse_daxdev_out];
-export const FUSE_BASE_STRUCTS = [fuse_in_header, fuse_out_header, fuse_init_in, fuse_init_out, fuse_attr, fuse_entry_out, fuse_getattr_in, fuse_attr_out, fuse_open_in, fuse_open_out, fuse_release_in];
+export const FUSE_BASE_STRUCTS = [fuse_in_header, fuse_out_header, fuse_init_in, fuse_init_out, fuse_attr, fuse_entry_out, fuse_getattr_in, fuse_attr_out, fuse_open_in, fuse_open_out, fuse_release_in, fuse_read_in, fuse_write_in, fuse_write_out];
 
 export const FAMFS_CONSTANTS: Record<string, bigint | number> = {
   FUSE_GET_FMAP: fuse_opcode.FUSE_GET_FMAP,

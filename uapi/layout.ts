@@ -70,6 +70,8 @@ export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcO
     dst.set(src.subarray(srcOff, srcOff + n), dstOff);
   }
 }
+/** A field name the compiled codecs can write as a property (checked once, in defineStruct). */
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SCALAR_SIZE: Record<ScalarCType, number> = { u8: 1, u16: 2, u32: 4, u64: 8, s32: 4, s64: 8 };
 const registry = new Map<string, StructLayout>();
 
@@ -112,6 +114,8 @@ export function computeCLayout(fields: readonly (readonly [string, CType])[]): {
 export function defineStruct<const Fs extends readonly FieldDef[]>(name: string, size: number, defs: Fs): StructLayout<Decoded<Fs>> {
   const computed = computeCLayout(defs.map(([n, c]) => [n, c] as const));
   const fields: Field[] = defs.map(([fname, ctype, offset], i) => {
+    // the compiled decoder and encoder name each field in their source
+    if (!IDENT.test(fname)) throw new Error(`struct ${name}: field name ${JSON.stringify(fname)} is not an identifier`);
     if (computed.offsets[i] !== offset) {
       throw new Error(`struct ${name}: field ${fname} declared at ${offset}, natural layout puts it at ${computed.offsets[i]}`);
     }
@@ -147,10 +151,15 @@ function store8(b: Uint8Array, off: number): void {
   for (let i = 0; i < 8; i++) b[off + i] = scratch[HOST_LE ? i : 7 - i];
 }
 
+/** A little-endian u32 at b[off] (for a fixed-offset field read without a struct decode). */
+export function readU32(b: Uint8Array, off: number): number {
+  return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0;
+}
+
 const READ: Record<ScalarCType, (b: Uint8Array, off: number) => number | bigint> = {
   u8: (b, off) => b[off],
   u16: (b, off) => b[off] | (b[off + 1] << 8),
-  u32: (b, off) => (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0,
+  u32: readU32,
   s32: (b, off) => b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24),
   u64: (b, off) => { load8(b, off); return scratchU64[0]; },
   s64: (b, off) => { load8(b, off); return scratchS64[0]; },
@@ -202,7 +211,6 @@ type Decoder = (b: Uint8Array, off: number, A: typeof ACCESS, fields: Field[]) =
 type Encoder = (v: Record<string, unknown>, b: Uint8Array, off: number, A: typeof ACCESS, fields: Field[]) => void;
 const decoders = new WeakMap<StructLayout, Decoder>();
 const encoders = new WeakMap<StructLayout, Encoder>();
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The layout's decoder, compiled once from its field table: one object literal
@@ -213,7 +221,6 @@ function decoderOf(layout: StructLayout): Decoder {
   let d = decoders.get(layout);
   if (!d) {
     const props = layout.fields.map((f, i) => {
-      if (!IDENT.test(f.name)) throw new Error(`struct ${layout.name}: field name ${JSON.stringify(f.name)} is not an identifier`);
       const at = `off + ${f.offset}`;
       const val = f.nested ? `A.decodeStruct(F[${i}].nested, b, ${at})` : f.scalar ? `A.${f.ctype}(b, ${at})` : `b.slice(${at}, ${at} + ${f.size})`;
       return `${f.name}: ${val}`;

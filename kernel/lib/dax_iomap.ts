@@ -25,10 +25,15 @@ export function vmf_error(err: number): number {
   return VM_FAULT_SIGBUS;
 }
 
-/** Bytes the mapping covers from `pos`, or -errno from the device. */
-function direct_access(map: iomap, pos: bigint, len: bigint): bigint | number {
+/** The device offset of file position `pos` in the mapping (iomap->addr + pos - iomap->offset). */
+function iomap_dev_pos(map: iomap, pos: bigint): bigint {
+  return map.addr + (pos - map.offset);
+}
+
+/** Bytes the mapping's device has from device offset `dev_pos`, or -errno from the device. */
+function direct_access(map: iomap, dev_pos: bigint, len: bigint): bigint | number {
   if (!map.dax_dev) return -EIO;
-  return dax_direct_access(map.dax_dev, map.addr + (pos - map.offset), len);
+  return dax_direct_access(map.dax_dev, dev_pos, len);
 }
 
 /**
@@ -68,7 +73,7 @@ export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter,
 /** One mapped chunk between the device and the user buffer (the whole buffer itself when it fits: no view). */
 function dax_iomap_iter_copy(map: iomap, pos: bigint, len: bigint, iter: iov_iter, write: boolean): number {
   if (map.type !== IOMAP_MAPPED || !map.dax_dev) return -EIO;
-  const dev_pos = map.addr + (pos - map.offset);
+  const dev_pos = iomap_dev_pos(map, pos);
   const avail = dax_direct_access(map.dax_dev, dev_pos, len);
   if (typeof avail === 'number') return avail;
   const n = Number(avail);
@@ -107,11 +112,12 @@ function dax_iomap_pte_fault<I extends DaxInode>(vmf: vm_fault<I>, ops: iomap_op
   const err = ops.iomap_begin(inode, pos, arch.PAGE_SIZE, fault_flags(write), map, null);
   if (err < 0) return vmf_error(err);
   if (map.length < arch.PAGE_SIZE || map.type !== IOMAP_MAPPED) return VM_FAULT_SIGBUS;
-  if (vmf.cow_page) return dax_fault_cow_page(vmf, map, pos);
-  const avail = direct_access(map, pos, arch.PAGE_SIZE);
+  const dev_pos = iomap_dev_pos(map, pos);
+  if (vmf.cow_page) return dax_fault_cow_page(vmf, map, dev_pos);
+  const avail = direct_access(map, dev_pos, arch.PAGE_SIZE);
   if (typeof avail === 'number') return vmf_error(avail);
   if (avail < arch.PAGE_SIZE) return VM_FAULT_SIGBUS;
-  vmf.mapped_addr = map.addr + (pos - map.offset);
+  vmf.mapped_addr = dev_pos;
   vmf.mapped_len = arch.PAGE_SIZE;
   vmf.mapped_dev = map.dax_dev;
   return VM_FAULT_NOPAGE;
@@ -121,10 +127,9 @@ function dax_iomap_pte_fault<I extends DaxInode>(vmf: vm_fault<I>, ops: iomap_op
  * dax_fault_cow_page() for an IOMAP_MAPPED extent (copy_cow_page_dax): one
  * page read from the device into vmf->cow_page; finish_fault maps the copy.
  */
-function dax_fault_cow_page<I>(vmf: vm_fault<I>, map: iomap, pos: bigint): number {
-  const avail = direct_access(map, pos, arch.PAGE_SIZE);
+function dax_fault_cow_page<I>(vmf: vm_fault<I>, map: iomap, src: bigint): number {
+  const avail = direct_access(map, src, arch.PAGE_SIZE);
   if (typeof avail === 'number') return vmf_error(avail); // copy_cow_page_dax passes rc on as is: dax_fault_return(rc)
-  const src = map.addr + (pos - map.offset);
   map.dax_dev!.store.read(Number(src), (vmf.cow_page as Uint8Array).subarray(0, Number(arch.PAGE_SIZE)));
   vmf.mapped_addr = src; // where the private copy came from (nothing of the device is mapped)
   vmf.mapped_len = arch.PAGE_SIZE;
@@ -150,9 +155,9 @@ function dax_iomap_pmd_fault<I extends DaxInode>(vmf: vm_fault<I>, ops: iomap_op
   const err = ops.iomap_begin(inode, pos, arch.PMD_SIZE, fault_flags(write), map, null);
   if (err < 0) return VM_FAULT_FALLBACK; // the PTE retry reports the error
   if (map.length < arch.PMD_SIZE || map.type !== IOMAP_MAPPED) return VM_FAULT_FALLBACK;
-  const addr = map.addr + (pos - map.offset);
+  const addr = iomap_dev_pos(map, pos);
   if (addr % arch.PMD_SIZE !== 0n) return VM_FAULT_FALLBACK;
-  const avail = direct_access(map, pos, arch.PMD_SIZE);
+  const avail = direct_access(map, addr, arch.PMD_SIZE);
   if (typeof avail === 'number' || avail < arch.PMD_SIZE) return VM_FAULT_FALLBACK;
   vmf.mapped_addr = addr;
   vmf.mapped_len = arch.PMD_SIZE;
