@@ -28,6 +28,8 @@ export interface InputLimits {
   /** what the file is, for the error line ("payload", "scenario", "mbox", ...) */
   what?: string;
   maxBytes?: number;
+  /** how the refusal names the limit (default "over the 16 MiB limit") */
+  overLimit?: string;
 }
 
 const KIND = (st: fs.Stats): string =>
@@ -42,6 +44,7 @@ const KIND = (st: fs.Stats): string =>
 export function readInputFile(file: string, limits: InputLimits = {}): Buffer {
   const what = limits.what ?? 'input';
   const max = limits.maxBytes ?? TEXT_INPUT_MAX;
+  const over = limits.overLimit ?? `over the ${sizeText(max)} limit`;
   const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
   let fd: number;
   try {
@@ -52,7 +55,7 @@ export function readInputFile(file: string, limits: InputLimits = {}): Buffer {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new UsageError(`${what} ${file}: ${KIND(st)}, expected a regular file`);
-    if (st.size > max) throw new UsageError(`${what} ${file}: ${st.size} bytes, over the ${sizeText(max)} limit`);
+    if (st.size > max) throw new UsageError(`${what} ${file}: ${st.size} bytes, ${over}`);
     // sized by what stat says, grown if the file grows, never past max + 1
     let buf = new Uint8Array(Math.min(max, st.size) + 1);
     let got = 0;
@@ -65,7 +68,7 @@ export function readInputFile(file: string, limits: InputLimits = {}): Buffer {
       const n = fs.readSync(fd, buf, got, buf.length - got, null);
       if (n === 0) break;
       got += n;
-      if (got > max) throw new UsageError(`${what} ${file}: over the ${sizeText(max)} limit`);
+      if (got > max) throw new UsageError(`${what} ${file}: ${over}`);
     }
     return Buffer.from(buf.buffer, 0, got);
   } catch (e) {
