@@ -24,6 +24,9 @@ export const PAYLOAD_INPUT_MAX = 2 * 4096;
 /** Data files (e.g. `image cp`'s source): as large as one buffer can be. */
 export const LARGEST_INPUT = Math.min(bufferConstants.MAX_LENGTH - 1, Number.MAX_SAFE_INTEGER - 1);
 
+/** Why a file operation failed, for the one error line: its errno code (ENOENT, EACCES, ...), else the message. */
+export const whyFailed = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
 export interface InputLimits {
   /** what the file is, for the error line ("payload", "scenario", "mbox", ...) */
   what?: string;
@@ -45,12 +48,11 @@ export function readInputFile(file: string, limits: InputLimits = {}): Buffer {
   const what = limits.what ?? 'input';
   const max = limits.maxBytes ?? TEXT_INPUT_MAX;
   const over = limits.overLimit ?? `over the ${sizeText(max)} limit`;
-  const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${file}: ${why(e)}`);
+    throw new UsageError(`cannot read ${what} ${file}: ${whyFailed(e)}`);
   }
   try {
     const st = fs.fstatSync(fd);
@@ -73,7 +75,7 @@ export function readInputFile(file: string, limits: InputLimits = {}): Buffer {
     return Buffer.from(buf.buffer, 0, got);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${what} ${file}: ${why(e)}`);
+    throw new UsageError(`cannot read ${what} ${file}: ${whyFailed(e)}`);
   } finally {
     fs.closeSync(fd);
   }
@@ -102,7 +104,7 @@ export function writeOut(text: string | Uint8Array, file?: string): void {
   try {
     fs.writeFileSync(file, text);
   } catch (e) {
-    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot write ${file}: ${whyFailed(e)}`);
   }
 }
 

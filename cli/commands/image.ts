@@ -19,7 +19,7 @@ import { decodeFmapPayload } from '../../sim/fmap_tools';
 import { errnoName } from '../../kernel/lib/errno';
 import { DaxError } from '../../addon/index';
 import { startServer, finishServer, SERVER_CMD_OPTION, SERVER_TIMEOUT_OPTION } from './sim';
-import { jsonLine, parseSize, readInputFile, writeOut, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK, LARGEST_INPUT } from '../io';
+import { jsonLine, parseSize, readInputFile, writeOut, whyFailed, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK, LARGEST_INPUT } from '../io';
 
 const IMG_ARG = { type: 'string', demandOption: true, describe: 'the image: a file or a devdax device' } as const;
 const PATH_ARG = { type: 'string', demandOption: true, describe: 'a path inside the image' } as const;
@@ -31,7 +31,7 @@ function openImage(img: string): DaxStore {
   try {
     st = fs.statSync(img);
   } catch (e) {
-    throw new UsageError(`cannot open image ${img}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`cannot open image ${img}: ${whyFailed(e)}`);
   }
   if (!st.isFile() && !st.isCharacterDevice()) throw new UsageError(`${img}: neither a regular file nor a devdax character device`);
   try {
@@ -141,7 +141,7 @@ export function register(y: Argv): Argv {
       const created = !fs.existsSync(img);
       if (created) {
         if (size === 0n || size > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError(`--size: ${size} is not a usable image size`);
-        try { new FileStore(img, { create: true, size }).close(); } catch (e) { throw new UsageError(`cannot create ${img}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+        try { new FileStore(img, { create: true, size }).close(); } catch (e) { throw new UsageError(`cannot create ${img}: ${whyFailed(e)}`); }
       }
       try {
         locked(img, true, timeout, (store, lock) => {
