@@ -14,7 +14,7 @@ import { dmesg_take } from '../kernel/lib/printk';
 import { createWorld } from '../sim/world';
 import { bytesToHex } from '../uapi/fmap_codec';
 import { judgeResolution } from '../sim/fmap_oracle';
-import { fuzzImageContents } from '../sim/image/fuzz_oracle';
+import { fuzzImageContents, rng } from '../sim/image/fuzz_oracle';
 
 const ERRNOS = new Set(Object.values(ERRNO).map((v) => -v));
 
@@ -37,11 +37,6 @@ export class Progress {
   done(): void {
     if (this.last !== this.t0) this.out(`${this.what}: done in ${((Date.now() - this.t0) / 1000).toFixed(1)} s\n`);
   }
-}
-
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
 }
 
 export function mutate(base: Uint8Array, seed: number): Uint8Array {

@@ -253,8 +253,7 @@ function sweep(rows: Row[], first: Map<number, CRecord>, build: Built, sourceArg
   return swept.map((r, i) => judge(r, records.get(i), sourceArgs, out));
 }
 
-/** The vectors to run: files or folders (default: the built-in set), filtered by a glob over ids and C function names. */
-/** The cases of the given vector files (all of the built-in set by default), for the bench and tests. */
+/** The cases of the given vector files or folders (default: the built-in set), filtered by a glob over ids and C function names; for the bench and tests. */
 export function selectCases(paths: string[] | undefined, filter: string | undefined): CdiffInput[] {
   return selectVectors(paths, filter, null, (f) => fs.readFileSync(f, 'utf8')).cases;
 }

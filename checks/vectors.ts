@@ -134,6 +134,11 @@ export function builtinVectorFiles(): string[] {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));
 }
 
+/** Every vector of the built-in set, with the file it came from. */
+export function builtinVectors(): { vector: Vector; file: string }[] {
+  return builtinVectorFiles().flatMap((file) => loadVectorFile(file).map((vector) => ({ vector, file })));
+}
+
 function payloadOf(input: Record<string, unknown>): Uint8Array {
   if (input.hex !== undefined) return hexToBytes(String(input.hex));
   return encodeFmap(input.fmap as FmapSpec);

@@ -24,10 +24,15 @@ export const PAYLOAD_INPUT_MAX = 2 * 4096;
 /** Data files (e.g. `image cp`'s source): as large as one buffer can be. */
 export const LARGEST_INPUT = Math.min(bufferConstants.MAX_LENGTH - 1, Number.MAX_SAFE_INTEGER - 1);
 
+/** Why a file operation failed, for the one error line: its errno code (ENOENT, EACCES, ...), else the message. */
+export const whyFailed = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
 export interface InputLimits {
   /** what the file is, for the error line ("payload", "scenario", "mbox", ...) */
   what?: string;
   maxBytes?: number;
+  /** how the refusal names the limit (default "over the 16 MiB limit") */
+  overLimit?: string;
 }
 
 const KIND = (st: fs.Stats): string =>
@@ -42,17 +47,17 @@ const KIND = (st: fs.Stats): string =>
 export function readInputFile(file: string, limits: InputLimits = {}): Buffer {
   const what = limits.what ?? 'input';
   const max = limits.maxBytes ?? TEXT_INPUT_MAX;
-  const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  const over = limits.overLimit ?? `over the ${sizeText(max)} limit`;
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${file}: ${why(e)}`);
+    throw new UsageError(`cannot read ${what} ${file}: ${whyFailed(e)}`);
   }
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new UsageError(`${what} ${file}: ${KIND(st)}, expected a regular file`);
-    if (st.size > max) throw new UsageError(`${what} ${file}: ${st.size} bytes, over the ${sizeText(max)} limit`);
+    if (st.size > max) throw new UsageError(`${what} ${file}: ${st.size} bytes, ${over}`);
     // sized by what stat says, grown if the file grows, never past max + 1
     let buf = new Uint8Array(Math.min(max, st.size) + 1);
     let got = 0;
@@ -65,12 +70,12 @@ export function readInputFile(file: string, limits: InputLimits = {}): Buffer {
       const n = fs.readSync(fd, buf, got, buf.length - got, null);
       if (n === 0) break;
       got += n;
-      if (got > max) throw new UsageError(`${what} ${file}: over the ${sizeText(max)} limit`);
+      if (got > max) throw new UsageError(`${what} ${file}: ${over}`);
     }
     return Buffer.from(buf.buffer, 0, got);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${what} ${file}: ${why(e)}`);
+    throw new UsageError(`cannot read ${what} ${file}: ${whyFailed(e)}`);
   } finally {
     fs.closeSync(fd);
   }
@@ -99,7 +104,7 @@ export function writeOut(text: string | Uint8Array, file?: string): void {
   try {
     fs.writeFileSync(file, text);
   } catch (e) {
-    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot write ${file}: ${whyFailed(e)}`);
   }
 }
 

@@ -9,10 +9,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { decodeStruct } from '../uapi/layout';
-import { fuse_in_header, fuse_opcode } from '../uapi/fuse';
+import { fuse_in_header, fuse_opcode, fuse_opcode_name } from '../uapi/fuse';
 import type { FusePeer, PeerAnswer } from './peer';
 import { seqpacket, SeqpacketSocket, SockError } from './peer_socket';
-import { opcodeName } from './server';
 
 export interface ExternalServerOptions {
   /** how long the kernel waits for one reply before it aborts the connection */
@@ -140,7 +139,7 @@ export class ExternalServer implements FusePeer {
   handle(request: Uint8Array): PeerAnswer {
     if (this.gone) return { kind: 'die' };
     const h = decodeStruct(fuse_in_header, request, 0);
-    const what = `${opcodeName(h.opcode)} unique ${h.unique}`;
+    const what = `${fuse_opcode_name(h.opcode)} unique ${h.unique}`;
     try {
       this.sock.send(this.fd, request);
     } catch (e) {

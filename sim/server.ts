@@ -75,9 +75,6 @@ const OPS = {
   DESTROY: fuse_opcode.FUSE_DESTROY, READ: fuse_opcode.FUSE_READ, WRITE: fuse_opcode.FUSE_WRITE, FORGET: fuse_opcode.FUSE_FORGET,
 } as const;
 
-/** The opcode's short name (uapi/fuse.ts's static table). */
-export const opcodeName = fuse_opcode_name;
-
 interface Node { nodeid: bigint; name: string; parent: bigint; dir: boolean; mode: number; size: bigint; fmap: Uint8Array | null; children: Map<string, Node> }
 
 export type ServerAnswer = PeerAnswer;
@@ -157,7 +154,7 @@ export class FamfsServer implements FusePeer {
   /** Handle one request read from /dev/fuse. */
   handle(req: Uint8Array): ServerAnswer {
     const h = decodeStruct(fuse_in_header, req, 0);
-    const opname = opcodeName(h.opcode);
+    const opname = fuse_opcode_name(h.opcode);
     this.stats.requests++;
     this.stats.byOp.set(opname, (this.stats.byOp.get(opname) ?? 0) + 1);
     if (h.opcode === fuse_opcode.FUSE_FORGET) return { kind: 'none' };

@@ -5,12 +5,12 @@ import type { Argv } from 'yargs';
 import { runCdiff, CdiffReport } from '../../checks/cdiff';
 import { CdiffBuildError, CSources } from '../../checks/cdiff_build';
 import { VectorFileError, VectorResult } from '../../checks/vectors';
-import { closingLine, diagnostics, exitCode, headerComment, toJsonLines, toJsonReport, toJunit, toKtap, totals, totalsLine } from '../../checks/report';
+import { closingLine, exitCode, toJsonLines, toJsonReport, toJunit, toKtap, totals } from '../../checks/report';
 import { parseShard, SelectError } from '../../checks/select';
-import { FORMATS, selectForCli } from './conformance';
+import { FORMATS, pretty as prettyReport, selectForCli } from './conformance';
 import { readMail } from '../../checks/mail';
 import { FAMFS_C, FAMFS_KFMAP, rebuildSeries, RebuildError } from '../../checks/rebuild';
-import { readFileOrFail, writeOut, usageOn, UsageError, chalk } from '../io';
+import { readFileOrFail, writeOut, usageOn, UsageError } from '../io';
 
 function sources(argv: { 'c-source'?: string; kfmap?: string; uapi?: string; series?: string }): { src: CSources; args: string } {
   if (argv.series !== undefined) return seriesSources(argv.series);
@@ -41,18 +41,8 @@ function seriesSources(mbox: string): { src: CSources; args: string } {
   return { src, args: `--series ${mbox}` };
 }
 
-function pretty(rep: CdiffReport): string {
-  const lines = [chalk.bold(`${headerComment()}; cdiff: built in ${rep.build.seconds.toFixed(2)} s`)];
-  for (const r of rep.results) {
-    const tag = { pass: chalk.green('PASS '), xfail: chalk.yellow('XFAIL'), fail: chalk.red('FAIL '), xpass: chalk.red('XPASS'), skip: chalk.gray('SKIP '), error: chalk.red('ERROR') }[r.status];
-    lines.push(`${tag} ${r.vector.fn.padEnd(36)} ${r.vector.id}${r.status === 'skip' ? chalk.gray(`  (${r.why})`) : ''}`);
-    if (r.status === 'fail' || r.status === 'xpass' || r.status === 'error') lines.push(...diagnostics(r).map((d) => `        ${d}`));
-  }
-  lines.push(...summary(rep));
-  const t = totals(rep.results);
-  lines.push(totalsLine(t), closingLine(t));
-  return lines.join('\n') + '\n';
-}
+const pretty = (rep: CdiffReport): string =>
+  prettyReport(rep.results, { header: `; cdiff: built in ${rep.build.seconds.toFixed(2)} s`, beforeTotals: summary(rep) });
 
 function summary(rep: CdiffReport): string[] {
   return [

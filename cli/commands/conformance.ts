@@ -23,13 +23,15 @@ export function runConformance(paths: string[] | undefined, filters?: string | r
   return runSelected(selectForCli(paths, filters, shard).cases);
 }
 
-export function pretty(results: VectorResult[]): string {
-  const lines = [chalk.bold(headerComment())];
+/** The human report: one line per case, diagnostics under failures; a caller (cdiff) adds to the header and before the totals. */
+export function pretty(results: VectorResult[], extra: { header?: string; beforeTotals?: string[] } = {}): string {
+  const lines = [chalk.bold(headerComment() + (extra.header ?? ''))];
   for (const r of results) {
     const tag = { pass: chalk.green('PASS '), xfail: chalk.yellow('XFAIL'), fail: chalk.red('FAIL '), xpass: chalk.red('XPASS'), skip: chalk.gray('SKIP '), error: chalk.red('ERROR') }[r.status];
-    lines.push(`${tag} ${r.vector.fn.padEnd(36)} ${r.vector.id}`);
+    lines.push(`${tag} ${r.vector.fn.padEnd(36)} ${r.vector.id}${r.status === 'skip' && r.why ? chalk.gray(`  (${r.why})`) : ''}`);
     if (r.status === 'fail' || r.status === 'xpass' || r.status === 'error') lines.push(...diagnostics(r).map((d) => `        ${d}`));
   }
+  lines.push(...(extra.beforeTotals ?? []));
   const t = totals(results);
   lines.push(totalsLine(t), closingLine(t));
   return lines.join('\n') + '\n';

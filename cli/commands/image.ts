@@ -19,7 +19,7 @@ import { decodeFmapPayload } from '../../sim/fmap_tools';
 import { errnoName } from '../../kernel/lib/errno';
 import { DaxError } from '../../addon/index';
 import { startServer, finishServer, SERVER_CMD_OPTION, SERVER_TIMEOUT_OPTION } from './sim';
-import { jsonLine, parseSize, writeOut, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK } from '../io';
+import { jsonLine, parseSize, readInputFile, writeOut, whyFailed, UsageError, CheckFailed, chalk, EXIT_FAIL, EXIT_OK, LARGEST_INPUT } from '../io';
 
 const IMG_ARG = { type: 'string', demandOption: true, describe: 'the image: a file or a devdax device' } as const;
 const PATH_ARG = { type: 'string', demandOption: true, describe: 'a path inside the image' } as const;
@@ -31,7 +31,7 @@ function openImage(img: string): DaxStore {
   try {
     st = fs.statSync(img);
   } catch (e) {
-    throw new UsageError(`cannot open image ${img}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`cannot open image ${img}: ${whyFailed(e)}`);
   }
   if (!st.isFile() && !st.isCharacterDevice()) throw new UsageError(`${img}: neither a regular file nor a devdax character device`);
   try {
@@ -105,21 +105,10 @@ function creatOptions(argv: CreatArgs): CreatOptions {
 
 const timeoutOf = (argv: object) => wholeNumber((argv as { 'lock-timeout'?: string })['lock-timeout'] ?? '60', '--lock-timeout', 0, 86400) * 1000;
 
-/** `image cp` source: a regular file no larger than the image, read whole. */
+/** `image cp` source: a regular file no larger than the image, read whole (bounded as every input). */
 function readSource(src: string, imageSize: bigint): Uint8Array {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(src);
-  } catch (e) {
-    throw new UsageError(`cannot read ${src}: ${(e as NodeJS.ErrnoException).code}`);
-  }
-  if (!st.isFile()) throw new UsageError(`source file ${src}: ${st.isDirectory() ? 'a directory' : st.isCharacterDevice() ? 'a character device' : 'not a regular file'}, expected a regular file`);
-  if (BigInt(st.size) > imageSize) throw new UsageError(`source file ${src}: ${st.size} bytes do not fit in the ${imageSize}-byte image`);
-  try {
-    return new Uint8Array(fs.readFileSync(src));
-  } catch (e) {
-    throw new UsageError(`cannot read ${src}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const maxBytes = imageSize < BigInt(LARGEST_INPUT) ? Number(imageSize) : LARGEST_INPUT;
+  return new Uint8Array(readInputFile(src, { what: 'source file', maxBytes, overLimit: `do not fit in the ${imageSize}-byte image` }));
 }
 
 /** Names from the log can hold anything: control characters and backslashes escaped, as ls -b does. */
@@ -152,7 +141,7 @@ export function register(y: Argv): Argv {
       const created = !fs.existsSync(img);
       if (created) {
         if (size === 0n || size > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError(`--size: ${size} is not a usable image size`);
-        try { new FileStore(img, { create: true, size }).close(); } catch (e) { throw new UsageError(`cannot create ${img}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+        try { new FileStore(img, { create: true, size }).close(); } catch (e) { throw new UsageError(`cannot create ${img}: ${whyFailed(e)}`); }
       }
       try {
         locked(img, true, timeout, (store, lock) => {

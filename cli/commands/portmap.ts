@@ -1,6 +1,6 @@
 // famfs-harness portmap [--json] [--c-source famfs.c [--strict] [--ported-c OLD.c]]
 import type { Argv } from 'yargs';
-import { builtinVectorFiles, loadVectorFile } from '../../checks/vectors';
+import { builtinVectors } from '../../checks/vectors';
 import { buildPortMap, driftCount, portMapDrift, PortMapDrift, unannotated } from '../../checks/portmap';
 import { jsonLine, chalk, readFileOrFail, UsageError, EXIT_FAIL, EXIT_OK } from '../io';
 
@@ -20,7 +20,7 @@ export function register(y: Argv): Argv {
     .option('ported-c', { type: 'string', describe: 'the famfs.c of the revision the port follows: functions whose body changed in --c-source are listed as "port needs review"' }),
   (argv) => {
     if (argv['ported-c'] !== undefined && argv['c-source'] === undefined) throw new UsageError('--ported-c needs --c-source (the famfs.c to compare with it)');
-    const vectors = builtinVectorFiles().flatMap((f) => loadVectorFile(f));
+    const vectors = builtinVectors().map((s) => s.vector);
     const cFile = argv['c-source'];
     const cSource = cFile !== undefined ? readFileOrFail(cFile, 'C source').toString('utf8') : undefined;
     const rows = buildPortMap(vectors, cSource);

@@ -1,7 +1,7 @@
 // famfs-harness review SERIES.mbox [--format pretty|ktap|junit|json] [-o FILE] [--base-c famfs.c] [--kfmap famfs_kfmap.h] [--ported-c OLD.c] [--partial]
 import type { Argv } from 'yargs';
 import { review, reviewJson, reviewPretty } from '../../checks/review';
-import { builtinVectorFiles, loadVectorFile } from '../../checks/vectors';
+import { builtinVectors } from '../../checks/vectors';
 import { closingLine, diagnostics, exitCode, toJunit, toKtap, totals } from '../../checks/report';
 import { readFileOrFail, writeOut, UsageError } from '../io';
 import { mailBytes } from './series';
@@ -18,7 +18,7 @@ export function register(y: Argv): Argv {
   (argv) => {
     const file = argv.mbox as string;
     const mail = mailBytes(file);
-    const vectors = builtinVectorFiles().flatMap((f) => loadVectorFile(f).map((vector) => ({ vector, file: f })));
+    const vectors = builtinVectors();
     const text = (f: string | undefined) => (f === undefined ? undefined : readFileOrFail(f).toString('utf8'));
     const given = (opt: string) => (argv[opt] === undefined ? '' : ` --${opt} ${argv[opt] as string}`);
     const repro = `famfs-harness review ${file}${given('base-c')}${given('kfmap')}${given('ported-c')}${argv.partial ? ' --partial' : ''}`;

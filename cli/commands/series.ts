@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { MailError, readMail, unpackMail } from '../../checks/mail';
 import { analyzeSeries, rowsToRecheck, SeriesReport } from '../../checks/series';
 import { buildPortMap } from '../../checks/portmap';
-import { builtinVectorFiles, loadVectorFile } from '../../checks/vectors';
+import { builtinVectors } from '../../checks/vectors';
 import { readFileOrFail, jsonLine, UsageError, chalk, EXIT_OK } from '../io';
 
 /** The bytes of a mail file (an mbox, a patch, lore's t.mbox.gz unpacked); unreadable is a usage error. */
@@ -49,7 +49,7 @@ export function register(y: Argv): Argv {
   (argv) => {
     const file = argv.mbox as string;
     const report = readSeries(file);
-    const recheck = rowsToRecheck(report, buildPortMap(builtinVectorFiles().flatMap((f) => loadVectorFile(f))));
+    const recheck = rowsToRecheck(report, buildPortMap(builtinVectors().map((s) => s.vector)));
     if (argv.json) {
       for (const p of report.patches) process.stdout.write(jsonLine(p) + '\n');
       process.stdout.write(jsonLine({ completeness: report.completeness, skipped: report.skipped, touched: report.touched, recheck }) + '\n');

@@ -5,13 +5,13 @@ import { formatTrace } from '../../sim/trace';
 import { SpecError } from '../../uapi/fmap_codec';
 import { readJsonOrFail, jsonLine, UsageError, chalk, EXIT_FAIL, EXIT_OK, DAX_OPTION, withStores } from '../io';
 import { withDaxStores } from '../../sim/mmap_store';
-import { ExternalServer, ExternalServerError, ServerExit } from '../../sim/external_server';
+import { DEFAULT_TIMEOUT_MS, ExternalServer, ExternalServerError, ServerExit } from '../../sim/external_server';
 
 export const SERVER_CMD_OPTION = {
   type: 'string' as const,
   describe: "run against a real fuse server process instead of the model: 'PROGRAM ARGS... /dev/fd/3' (fd 3 is its fuse device, a socketpair)",
 };
-export const SERVER_TIMEOUT_OPTION = { type: 'number' as const, describe: 'with --server-cmd: ms to wait for each reply before the kernel aborts the connection', default: 5000 };
+export const SERVER_TIMEOUT_OPTION = { type: 'number' as const, describe: 'with --server-cmd: ms to wait for each reply before the kernel aborts the connection', default: DEFAULT_TIMEOUT_MS };
 
 /** Start the --server-cmd process, or null for the in-process model. */
 export function startServer(cmd: unknown, timeoutMs: unknown): ExternalServer | null {

@@ -241,6 +241,7 @@ export function checkImage(img: FamfsImage): ImageCheck {
   const heads = checkHeads(img, problems);
   if (!heads) return { problems, fatal: true, entries: [], bitmap: null, next_index: 0, capacity: 0, files: 0, directories: 0, size_sum: 0n };
   const logEnd = heads.logOffset + heads.logLen;
+  // allocation works over the device's own size, as famfs measures it; the superblock's dd_size is outside its CRC
   const bm = new AllocBitmap(img.store.size);
   bm.mark(0n, logEnd);
   const chk = new EntryChecker(bm, logEnd, heads.allocUnit, img.store.size);

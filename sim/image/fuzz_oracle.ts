@@ -25,7 +25,8 @@ const M = 1n << 20n;
 const LOG = 0x200000;
 const entryAt = (i: number) => LOG + 48 + LOG_ENTRY_SIZE * i;
 
-function rng(seed: number): () => number {
+/** xorshift32: the fuzzers' reproducible stream of u32s from a seed. */
+export function rng(seed: number): () => number {
   let x = seed >>> 0 || 0x9e3779b9;
   return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
 }

@@ -191,14 +191,6 @@ export function encodeMkdirBody(relpath: string, mode: number, uid = 0, gid = 0)
   return body;
 }
 
-/**
- * The device size allocation works over: the device's own, as famfs measures it.
- * The superblock's dd_size is not covered by its CRC, so it is not trusted here.
- */
-export function deviceSize(img: FamfsImage): bigint {
-  return img.store.size;
-}
-
 /** The device path the superblock records (dd_daxdev). */
 export function deviceName(img: FamfsImage): string {
   return cstring((img.superblock().ts_daxdev as { dd_daxdev: Uint8Array }).dd_daxdev);
