@@ -12,7 +12,6 @@ export const SAMPLES = Math.max(5, Number(process.env.BENCH_SAMPLES ?? 5));
 /** time per micro-benchmark sample, ms */
 export const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 120);
 
-
 /** A target on the row's median (`value`) or on its ratio to the reference (`ratio`). */
 export interface Target { on: 'value' | 'ratio'; op: '>=' | '<='; x: number }
 
