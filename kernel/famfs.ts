@@ -23,7 +23,7 @@ import { kcalloc, kfree, kstrdup, kzalloc } from './lib/slab';
 import { cmpxchg, scoped_guard_read, scoped_guard_write } from './lib/locks';
 import { iomap, iomap_ops, IOMAP_MAPPED } from './lib/iomap';
 import { arch } from './lib/params';
-import { IS_ALIGNED, int_shl_to_u64, min_u64, min_t_loff, s64, u64 } from './lib/types';
+import { IS_ALIGNED, int_shl_to_u64, min_u64, min_t_loff, s64, size_t, u64 } from './lib/types';
 import { div_u64, KernelOops, mod_u64 } from './lib/oops';
 import { pr_debug, pr_err, pr_notice, pr_warn, WARN_ON } from './lib/printk';
 import {
@@ -797,7 +797,7 @@ export function famfs_file_bad(ino: inode): number {
 function famfs_fuse_rw_prep(iocb: kiocb<inode>, ubuf: iov_iter): number {
   const ino = iocb.ki_filp.f_inode;
   const i_size = i_size_read(ino);
-  const count = BigInt(iov_iter_count(ubuf));
+  const count = size_t(iov_iter_count(ubuf));
   let max_count: bigint;
 
   const rc = famfs_file_bad(ino);

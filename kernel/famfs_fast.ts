@@ -14,6 +14,7 @@ import { S_DAX } from './fuse_i';
 import type { iomap } from './lib/iomap';
 import { IOMAP_MAPPED } from './lib/iomap';
 import { arch } from './lib/params';
+import { number_to_u64, u64_to_number } from './lib/types';
 
 /** 2^53: every offset, length and sum in the form stays below it, so doubles hold them exactly. */
 export const FAST_LIMIT = 2 ** 53;
@@ -147,29 +148,6 @@ function healthy_dev(ino: inode, idx: number): NonNullable<iomap['dax_dev']> | n
   if (!devlist || !devlist.devlist || idx >= devlist.nslots) return null;
   const dd = devlist.devlist[idx];
   return dd.valid && !dd.dax_err && !dd.error && dd.devp ? dd.devp : null;
-}
-
-/*
- * Conversions between a u64 bigint and a number, exact for values in
- * [0, FAST_LIMIT) (u64_to_number takes any bigint mod 2^64; the caller checks), through one shared 8-byte buffer: both halves as u32 (V8 converts
- * this way about twice as fast as Number(x) / BigInt(n), and allocates nothing
- * on the way in).
- */
-const u64buf = new BigUint64Array(1);
-const u32pair = new Uint32Array(u64buf.buffer);
-const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1; // which u32 is the low half on this host
-const HI = 1 - LO;
-const TWO32 = 2 ** 32;
-
-function u64_to_number(x: bigint): number {
-  u64buf[0] = x;
-  return u32pair[HI] * TWO32 + u32pair[LO];
-}
-
-function number_to_u64(n: number): bigint {
-  u32pair[LO] = n >>> 0;
-  u32pair[HI] = (n / TWO32) >>> 0;
-  return u64buf[0];
 }
 
 function fill(map: iomap, addr: bigint, file_offset: bigint, len: bigint, lenN: number, rem: number, dev: NonNullable<iomap['dax_dev']>, flags: number): number {

@@ -10,7 +10,7 @@ import { fuse_file_mmap, fuse_file_read_iter, fuse_file_write_iter, fuse_open, f
 import { fuse_opcode, FUSE_ROOT_ID } from '../uapi/fuse';
 import { EBADF, EINVAL, EIO, ENOENT, ENOTCONN, ENOTDIR } from '../kernel/lib/errno';
 import { S_ISDIR } from '../kernel/lib/namei';
-import { file, FAULT_FLAG_WRITE, iov_iter_new, READ, vm_area_struct, vm_fault, VM_FAULT_DONE_COW, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, vm_fault_name, VM_HUGEPAGE, VM_SHARED, WRITE } from '../kernel/lib/fs';
+import { file, FAULT_FLAG_WRITE, iov_iter, iov_iter_new, iov_iter_ubuf, kiocb, READ, vm_area_struct, vm_fault, VM_FAULT_DONE_COW, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, vm_fault_name, VM_HUGEPAGE, VM_SHARED, WRITE } from '../kernel/lib/fs';
 import { arch, PMD_ORDER } from '../kernel/lib/params';
 import { KernelOops } from '../kernel/lib/oops';
 import type { dax_device } from '../kernel/lib/dax';
@@ -49,6 +49,7 @@ export class SimMount {
   private maps = new Map<number, Mapping>();
   private nextFd = 3;
   private nextMap = 1;
+  private spareIo: { iocb: kiocb<inode>; iter: iov_iter } | null = null;
   mounted = false;
 
   constructor(readonly machine: SimMachine, readonly server: FusePeer, opts: MountOptions = {}) {
@@ -114,25 +115,36 @@ export class SimMount {
     return this.files.get(fd);
   }
 
-  /** pread(2) into `buf`: bytes read or -errno. (No closure per call: this is the read path the bench times.) */
+  /** pread(2) into `buf`: bytes read or -errno. */
   pread(fd: number, buf: Uint8Array, pos: bigint): number {
-    const f = this.files.get(fd);
-    if (!f) return -EBADF;
-    try {
-      return fuse_file_read_iter(this.fm, { ki_filp: f, ki_pos: pos }, iov_iter_new(READ, buf));
-    } catch (e) {
-      return oopsResult(e);
-    }
+    return this.rw(fd, READ, buf, pos);
   }
 
   /** pwrite(2): bytes written or -errno. */
   pwrite(fd: number, data: Uint8Array, pos: bigint): number {
+    return this.rw(fd, WRITE, data, pos);
+  }
+
+  /**
+   * The read path the bench times: no closure, and no new kiocb or iov_iter
+   * (the C has them on the syscall's stack). One pair is kept between calls;
+   * while a call holds it the slot is empty, so a nested call (a server hook
+   * that reads) makes its own.
+   */
+  private rw(fd: number, rw: typeof READ | typeof WRITE, buf: Uint8Array, pos: bigint): number {
     const f = this.files.get(fd);
     if (!f) return -EBADF;
+    const io = this.spareIo ?? { iocb: { ki_filp: f, ki_pos: pos }, iter: iov_iter_new(rw, buf) };
+    this.spareIo = null;
+    io.iocb.ki_filp = f;
+    io.iocb.ki_pos = pos;
+    iov_iter_ubuf(io.iter, rw, buf);
     try {
-      return fuse_file_write_iter(this.fm, { ki_filp: f, ki_pos: pos }, iov_iter_new(WRITE, data));
+      return rw === READ ? fuse_file_read_iter(this.fm, io.iocb, io.iter) : fuse_file_write_iter(this.fm, io.iocb, io.iter);
     } catch (e) {
       return oopsResult(e);
+    } finally {
+      this.spareIo = io;
     }
   }
 

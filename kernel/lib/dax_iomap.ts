@@ -10,9 +10,10 @@
 import { EHWPOISON, EIO, ENOMEM } from './errno';
 import { arch, PMD_ORDER } from './params';
 import { dax_direct_access } from './dax';
-import { iomap, iomap_ops, iomap_zero, IOMAP_DAX, IOMAP_FAULT, IOMAP_MAPPED, IOMAP_WRITE } from './iomap';
+import { iomap, iomap_ops, iomap_reset, iomap_zero, IOMAP_DAX, IOMAP_FAULT, IOMAP_MAPPED, IOMAP_WRITE } from './iomap';
 import { FAULT_FLAG_WRITE, iov_iter, kiocb, vm_fault, VM_FAULT_DONE_COW, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_SHARED, WRITE } from './fs';
 import { WARN_ON } from './printk';
+import { size_t, u64_to_number } from './types';
 
 export interface DaxInode {
   i_size: bigint;
@@ -27,7 +28,7 @@ export function vmf_error(err: number): number {
 
 /** The device offset of file position `pos` in the mapping (iomap->addr + pos - iomap->offset). */
 function iomap_dev_pos(map: iomap, pos: bigint): bigint {
-  return map.addr + (pos - map.offset);
+  return pos === map.offset ? map.addr : map.addr + (pos - map.offset); // the first chunk starts the mapping: no new bigint
 }
 
 /** Bytes the mapping's device has from device offset `dev_pos`, or -errno from the device. */
@@ -38,23 +39,28 @@ function direct_access(map: iomap, dev_pos: bigint, len: bigint): bigint | numbe
 
 /**
  * dax_iomap_rw(): returns bytes done, or -errno if nothing was done. Positions
- * stay loff_t (bigint) as in the C; each chunk's byte count is converted once.
+ * stay loff_t (bigint) as in the C. The read path the bench times makes few
+ * heap bigints: the bytes left are counted in a number (they never exceed
+ * iov_iter_count), pos advances once per chunk, and iocb->ki_pos += done is
+ * that advanced pos.
  */
 export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter, ops: iomap_ops<I>): number {
   const inode = iocb.ki_filp.f_inode;
   const write = iter.rw === WRITE;
   let pos = iocb.ki_pos;
-  let length = BigInt(iter.count);
+  let length = size_t(iter.count);
   if (!write) {
-    const end = pos + length < inode.i_size ? pos + length : inode.i_size;
-    if (pos >= end) return 0;
-    length = end - pos;
+    // end = min(pos + length, i_size); nothing to do when pos >= end
+    if (length === 0n || pos >= inode.i_size) return 0;
+    if (inode.i_size - pos < length) length = inode.i_size - pos;
   }
   const flags = IOMAP_DAX | (write ? IOMAP_WRITE : 0);
+  let left = u64_to_number(length); // in (0, iov_iter_count]: exact
   let done = 0;
   let ret = 0;
-  const map = iomap_zero();
-  while (length > 0n) {
+  const map = spare_map ? iomap_reset(spare_map) : iomap_zero();
+  spare_map = null; // a nested call gets its own
+  while (left > 0) {
     ret = ops.iomap_begin(inode, pos, length, flags, map, null);
     if (ret < 0) break;
     if (WARN_ON(map.length === 0n, 'iomap_iter: zero-length mapping')) { ret = -EIO; break; }
@@ -62,13 +68,22 @@ export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter,
     if (n < 0) { ret = n; break; }
     if (n === 0) break;
     done += n;
-    const moved = BigInt(n);
-    pos += moved;
-    length -= moved;
+    left -= n;
+    pos += size_t(n);
+    if (left > 0) length = size_t(left);
   }
-  iocb.ki_pos += BigInt(done);
+  iocb.ki_pos = pos; // ki_pos + done
+  spare_map = map;
   return done > 0 ? done : ret;
 }
+
+/**
+ * The C keeps dax_iomap_rw's iomap (in struct iomap_iter) on the stack; here
+ * one is kept between calls, so a read makes no object for it. While a call
+ * holds it the slot is empty; a call that oopses leaves it empty (the next
+ * call makes a new one).
+ */
+let spare_map: iomap | null = null;
 
 /** One mapped chunk between the device and the user buffer (the whole buffer itself when it fits: no view). */
 function dax_iomap_iter_copy(map: iomap, pos: bigint, len: bigint, iter: iov_iter, write: boolean): number {
@@ -76,11 +91,13 @@ function dax_iomap_iter_copy(map: iomap, pos: bigint, len: bigint, iter: iov_ite
   const dev_pos = iomap_dev_pos(map, pos);
   const avail = dax_direct_access(map.dax_dev, dev_pos, len);
   if (typeof avail === 'number') return avail;
-  const n = Number(avail);
+  // 0 <= avail <= len <= iov_iter_count; 0 <= dev_pos < the device size < 2^64
+  const n = u64_to_number(avail);
+  const at = u64_to_number(dev_pos);
   const buf = iter.buf;
   const user = iter.off === 0 && n === buf.length ? buf : buf.subarray(iter.off, iter.off + n);
-  if (write) map.dax_dev.store.write(Number(dev_pos), user);
-  else map.dax_dev.store.read(Number(dev_pos), user);
+  if (write) map.dax_dev.store.write(at, user);
+  else map.dax_dev.store.read(at, user);
   iter.off += n;
   iter.count -= n;
   return n;

@@ -2,6 +2,7 @@
 // iov_iter, vm_area_struct, vm_fault, and the vm_fault_t codes.
 export const READ = 0;
 export const WRITE = 1;
+import { size_t } from './types';
 
 export interface file<I> {
   f_inode: I;
@@ -31,9 +32,17 @@ export interface iov_iter {
 export function iov_iter_new(rw: typeof READ | typeof WRITE, buf: Uint8Array): iov_iter {
   return { rw, buf, off: 0, count: buf.length };
 }
+/** iov_iter_ubuf(): (re)start an iov_iter over a user buffer. */
+export function iov_iter_ubuf(i: iov_iter, rw: typeof READ | typeof WRITE, buf: Uint8Array): iov_iter {
+  i.rw = rw;
+  i.buf = buf;
+  i.off = 0;
+  i.count = buf.length;
+  return i;
+}
 export const iov_iter_count = (i: iov_iter): number => i.count;
 export function iov_iter_truncate(i: iov_iter, count: bigint): void {
-  if (BigInt(i.count) > count) i.count = Number(count);
+  if (size_t(i.count) > count) i.count = Number(count);
 }
 
 export const VM_SHARED = 0x08;

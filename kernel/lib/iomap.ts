@@ -31,6 +31,17 @@ export function iomap_zero(): iomap {
   return { addr: 0n, offset: 0n, length: 0n, type: IOMAP_HOLE, flags: 0, dax_dev: null };
 }
 
+/** Back to iomap_zero()'s state (an iomap reused between calls). */
+export function iomap_reset(map: iomap): iomap {
+  map.addr = 0n;
+  map.offset = 0n;
+  map.length = 0n;
+  map.type = IOMAP_HOLE;
+  map.flags = 0;
+  map.dax_dev = null;
+  return map;
+}
+
 export interface iomap_ops<I> {
   iomap_begin(inode: I, offset: bigint, length: bigint, flags: number, iomap: iomap, srcmap: iomap | null): number;
   iomap_end?(inode: I, offset: bigint, length: bigint, written: bigint, flags: number, iomap: iomap): number;
