@@ -191,33 +191,45 @@ export function famfs_fast_fileofs_to_daxofs(ino: inode, meta: famfs_file_meta, 
   const pos = u64_to_number(file_offset);
   const lenN = u64_to_number(len);
   if (pos >= FAST_LIMIT || lenN >= FAST_LIMIT || BigInt.asUintN(64, file_offset) !== file_offset || BigInt.asUintN(64, len) !== len) return declined();
-  if (form.kind === famfs_extent_type.SIMPLE_DAX_EXTENT) {
-    // The C walks the extents subtracting lengths: it stops at the first one
-    // whose end (prefix sum) is past pos: the table entry of pos's granule, or
-    // a binary search (ends never decrease).
-    const ends = form.ends;
-    let lo = 0;
-    if (form.table.length) {
-      const g = Math.floor(pos * form.per_granule); // exact: a power-of-two reciprocal
-      lo = g < form.table.length ? form.table[g] : ends.length;
-    } else {
-      famfs_fast_stats.simple_searched++;
-      let hi = ends.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (pos < ends[mid]) hi = mid; else lo = mid + 1;
-      }
+  return form.kind === famfs_extent_type.SIMPLE_DAX_EXTENT
+    ? fast_simple(ino, form, map, file_offset, pos, len, lenN, flags)
+    : fast_interleaved(ino, form, map, file_offset, pos, len, lenN, flags);
+}
+
+/*
+ * The two resolvers' common case, each its own small function (V8 inlines
+ * small functions only: one big one was a call of its own on every read).
+ */
+
+function fast_simple(ino: inode, form: famfs_fast_form, map: iomap, file_offset: bigint, pos: number, len: bigint, lenN: number, flags: number): number {
+  // The C walks the extents subtracting lengths: it stops at the first one
+  // whose end (prefix sum) is past pos: the table entry of pos's granule, or
+  // a binary search (ends never decrease).
+  const ends = form.ends;
+  let lo = 0;
+  if (form.table.length) {
+    const g = Math.floor(pos * form.per_granule); // exact: a power-of-two reciprocal
+    lo = g < form.table.length ? form.table[g] : ends.length;
+  } else {
+    famfs_fast_stats.simple_searched++;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pos < ends[mid]) hi = mid; else lo = mid + 1;
     }
-    if (lo === ends.length) return declined();
-    const e = form.extents[lo];
-    const dev = healthy_dev(ino, e.dev_index);
-    if (!dev) return declined();
-    famfs_fast_stats.simple++;
-    // ext_offset + (pos - start), exact and in [0, FAST_LIMIT): asUintN(64) is the
-    // identity here, and lets V8 add in 64 bits without a heap BigInt in between
-    const addr = BigInt.asUintN(64, file_offset + e.delta);
-    return fill(map, addr, file_offset, len, lenN, e.end - pos, dev, flags);
   }
+  if (lo === ends.length) return declined();
+  const e = form.extents[lo];
+  const dev = healthy_dev(ino, e.dev_index);
+  if (!dev) return declined();
+  famfs_fast_stats.simple++;
+  // ext_offset + (pos - start), exact and in [0, FAST_LIMIT): asUintN(64) is the
+  // identity here, and lets V8 add in 64 bits without a heap BigInt in between
+  const addr = BigInt.asUintN(64, file_offset + e.delta);
+  return fill(map, addr, file_offset, len, lenN, e.end - pos, dev, flags);
+}
+
+function fast_interleaved(ino: inode, form: famfs_fast_form, map: iomap, file_offset: bigint, pos: number, len: bigint, lenN: number, flags: number): number {
   if (form.pmd !== arch.PMD_SIZE) return declined(); // the interleave resolver checks chunk sizes against it
   const ie = form.iexts;
   for (let i = 0; i < ie.length; i++) {
