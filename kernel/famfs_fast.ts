@@ -43,8 +43,15 @@ interface fast_iext {
   /** start + min(fie_nbytes, file_size) */
   end: number;
   chunk_size: number;
+  /** 1 / chunk_size when chunk_size is a power of two (then local * it is exact), else 0 */
+  per_chunk: number;
+  /** log2(nstrips) when nstrips is a power of two, else -1 */
+  strip_shift: number;
   strips: fast_strip[];
 }
+
+/** 1 / x for a power of two x (a multiply by it is exact), else 0. */
+const pow2_reciprocal = (x: number): number => (Number.isInteger(Math.log2(x)) ? 2 ** -Math.log2(x) : 0);
 
 export interface famfs_fast_form {
   kind: famfs_extent_type;
@@ -114,7 +121,8 @@ export function famfs_fast_form_build(meta: famfs_file_meta): famfs_fast_form | 
       if (!below(s.ext_offset + size) || !below(s.dev_index)) return null;
       strips.push({ ext_offset: Number(s.ext_offset), dev_index: Number(s.dev_index) });
     }
-    form.iexts.push({ start: Number(start), end: Number(start + size), chunk_size: Number(C), strips });
+    const shift = Math.log2(strips.length);
+    form.iexts.push({ start: Number(start), end: Number(start + size), chunk_size: Number(C), per_chunk: pow2_reciprocal(Number(C)), strip_shift: Number.isInteger(shift) ? shift : -1, strips });
     start += size;
   }
   return form;
@@ -237,10 +245,11 @@ function fast_interleaved(ino: inode, form: famfs_fast_form, map: iomap, file_of
     if (pos >= fei.end) continue;
     const local = pos - fei.start;
     const chunk_size = fei.chunk_size;
-    const chunk_num = div_floor(local, chunk_size);
+    // a division costs several multiplies: by a power of two, multiply and shift
+    const chunk_num = fei.per_chunk ? Math.floor(local * fei.per_chunk) : div_floor(local, chunk_size);
     const chunk_offset = local - chunk_num * chunk_size;
     const nstrips = fei.strips.length;
-    const stripe_num = (chunk_num / nstrips) | 0; // int32 operands (checked at build): exact
+    const stripe_num = fei.strip_shift >= 0 ? chunk_num >>> fei.strip_shift : (chunk_num / nstrips) | 0; // int32 operands (checked at build): exact
     const strip = fei.strips[chunk_num - stripe_num * nstrips];
     const dev = healthy_dev(ino, strip.dev_index);
     if (!dev) return declined();

@@ -96,6 +96,32 @@ describe('fast form equals the bigint port', () => {
   }
 });
 
+test('interleaved: power-of-two and other chunk sizes and strip counts (multiply/shift vs divide) agree with the port', () => {
+  let compared = 0;
+  const before = famfs_fast_stats.interleaved;
+  for (const chunk of [PMD, 2n * PMD, 3n * PMD, 6n * PMD]) {
+    for (const nstrips of [1, 2, 3, 4, 5, 8]) {
+      const per = 4n * chunk;
+      const spec: FmapSpec = {
+        ext_type: 'interleave', file_size: hex(per * BigInt(nstrips) + per),
+        iexts: [per * BigInt(nstrips), per].map((nbytes, k) => {
+          const n = k ? 1 : nstrips;
+          return { ie_chunk_size: hex(chunk), ie_nbytes: hex(nbytes), strips: Array.from({ length: n }, (_, j) => ({ se_offset: hex(0x40000000n * BigInt(k * 8 + j + 1)), se_len: hex(nbytes / BigInt(n)) })) };
+        }),
+      };
+      const size = BigInt(spec.file_size);
+      for (const off of [0n, 4096n, chunk - 1n, chunk, chunk + 12345n, 3n * chunk + 7n, size - per - 1n, size - per, size - 1n]) {
+        const r = both(spec, off, 3n * PMD);
+        expect(r).not.toBeNull();
+        expect(r!.fast).toEqual(r!.port);
+        compared++;
+      }
+    }
+  }
+  expect(compared).toBe(4 * 6 * 9);
+  expect(famfs_fast_stats.interleaved - before).toBe(compared); // every one resolved on the fast form
+});
+
 describe('the fallback runs outside the fast form', () => {
   afterEach(() => setArch(X86_64));
   const small: FmapSpec = { file_size: '0x400000', extents: [{ se_offset: '0x200000', se_len: '0x400000' }] };
