@@ -50,8 +50,11 @@ interface fast_iext {
   strips: fast_strip[];
 }
 
-/** 1 / x for a power of two x (a multiply by it is exact), else 0. */
-const pow2_reciprocal = (x: number): number => (Number.isInteger(Math.log2(x)) ? 2 ** -Math.log2(x) : 0);
+/** k when the integer x is exactly 2^k, else -1 (Math.log2 alone rounds: log2(2^52 + 2) is 52). */
+function pow2_log(x: number): number {
+  const k = Math.round(Math.log2(x));
+  return k >= 0 && 2 ** k === x ? k : -1;
+}
 
 export interface famfs_fast_form {
   kind: famfs_extent_type;
@@ -125,8 +128,8 @@ export function famfs_fast_form_build(meta: famfs_file_meta): famfs_fast_form | 
       if (!below(s.ext_offset + size) || !below(s.dev_index)) return null;
       strips.push({ ext_offset: Number(s.ext_offset), dev_index: Number(s.dev_index) });
     }
-    const shift = Math.log2(strips.length);
-    form.iexts.push({ start: Number(start), end: Number(start + size), chunk_size: Number(C), per_chunk: pow2_reciprocal(Number(C)), strip_shift: Number.isInteger(shift) ? shift : -1, strips });
+    const k = pow2_log(Number(C));
+    form.iexts.push({ start: Number(start), end: Number(start + size), chunk_size: Number(C), per_chunk: k >= 0 ? 2 ** -k : 0, strip_shift: pow2_log(strips.length), strips });
     start += size;
   }
   return form;

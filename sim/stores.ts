@@ -42,7 +42,7 @@ export class MemoryStore implements DaxStore {
       const pos = off + done;
       const coff = pos % CHUNK;
       const n = Math.min(len - done, CHUNK - coff);
-      const c = this.chunks.get((pos - coff) / CHUNK);
+      const c = this.chunks.get(Math.floor(pos / CHUNK));
       if (c) dst.set(n === CHUNK ? c : c.subarray(coff, coff + n), done);
       else dst.fill(0, done, done + n);
       done += n;

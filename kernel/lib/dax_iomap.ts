@@ -9,7 +9,7 @@
 // vmf_error().
 import { EHWPOISON, EIO, ENOMEM } from './errno';
 import { arch, PMD_ORDER } from './params';
-import { dax_direct_access } from './dax';
+import { dax_device, dax_direct_access } from './dax';
 import { iomap, iomap_ops, iomap_reset, iomap_zero, IOMAP_DAX, IOMAP_FAULT, IOMAP_MAPPED, IOMAP_WRITE } from './iomap';
 import { FAULT_FLAG_WRITE, iov_iter, kiocb, vm_fault, VM_FAULT_DONE_COW, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_SHARED, WRITE } from './fs';
 import { WARN_ON } from './printk';
@@ -41,8 +41,7 @@ function direct_access(map: iomap, dev_pos: bigint, len: bigint): bigint | numbe
  * dax_iomap_rw(): returns bytes done, or -errno if nothing was done. Positions
  * stay loff_t (bigint) as in the C. The read path the bench times makes few
  * heap bigints: the bytes left are counted in a number (they never exceed
- * iov_iter_count), pos advances once per chunk, and iocb->ki_pos += done is
- * that advanced pos.
+ * iov_iter_count), and pos advances only when another chunk follows.
  */
 export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter, ops: iomap_ops<I>): number {
   const inode = iocb.ki_filp.f_inode;
@@ -51,11 +50,11 @@ export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter,
   let length = size_t(iter.count);
   if (!write) {
     // end = min(pos + length, i_size); nothing to do when pos >= end
-    if (length === 0n || pos >= inode.i_size) return 0;
+    if (iter.count <= 0 || pos >= inode.i_size) return 0;
     if (inode.i_size - pos < length) length = inode.i_size - pos;
   }
   const flags = IOMAP_DAX | (write ? IOMAP_WRITE : 0);
-  let left = u64_to_number(length); // in (0, iov_iter_count]: exact
+  let left = iter.count > 0 ? u64_to_number(length) : 0; // in (0, iov_iter_count]: exact
   let done = 0;
   let ret = 0;
   const map = spare_map ? iomap_reset(spare_map) : iomap_zero();
@@ -63,16 +62,20 @@ export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter,
   while (left > 0) {
     ret = ops.iomap_begin(inode, pos, length, flags, map, null);
     if (ret < 0) break;
-    if (WARN_ON(map.length === 0n, 'iomap_iter: zero-length mapping')) { ret = -EIO; break; }
-    const n = dax_iomap_iter_copy(map, pos, map.length < length ? map.length : length, iter, write);
+    // iomap->length is a u64: a value outside [0, 2^64) from a broken ->iomap_begin is read as the C would
+    const mlen = BigInt.asUintN(64, map.length);
+    if (WARN_ON(mlen === 0n, 'iomap_iter: zero-length mapping')) { ret = -EIO; break; }
+    const n = dax_iomap_iter_copy(map, pos, mlen < length ? mlen : length, iter, write);
     if (n < 0) { ret = n; break; }
     if (n === 0) break;
     done += n;
     left -= n;
-    pos += size_t(n);
-    if (left > 0) length = size_t(left);
+    if (left > 0) {
+      pos += size_t(n);
+      length = size_t(left);
+    }
   }
-  iocb.ki_pos = pos; // ki_pos + done
+  iocb.ki_pos += size_t(done);
   spare_map = map;
   return done > 0 ? done : ret;
 }
@@ -91,13 +94,14 @@ function dax_iomap_iter_copy(map: iomap, pos: bigint, len: bigint, iter: iov_ite
   const dev_pos = iomap_dev_pos(map, pos);
   const avail = dax_direct_access(map.dax_dev, dev_pos, len);
   if (typeof avail === 'number') return avail;
-  // 0 <= avail <= len <= iov_iter_count; 0 <= dev_pos < the device size < 2^64
+  // 0 < avail <= len <= iov_iter_count; 0 <= dev_pos < the device size < 2^64
   const n = u64_to_number(avail);
   const at = u64_to_number(dev_pos);
   const buf = iter.buf;
   const user = iter.off === 0 && n === buf.length ? buf : buf.subarray(iter.off, iter.off + n);
-  if (write) map.dax_dev.store.write(at, user);
-  else map.dax_dev.store.read(at, user);
+  const store = (map.dax_dev as dax_device).store;
+  if (write) store.write(at, user);
+  else store.read(at, user);
   iter.off += n;
   iter.count -= n;
   return n;

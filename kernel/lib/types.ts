@@ -18,8 +18,8 @@ export const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
  */
 export function size_t(n: number): u64 {
   if (n !== last_size_t) {
+    last_size_t_big = BigInt(n); // throws for a non-integer: nothing is remembered then
     last_size_t = n;
-    last_size_t_big = BigInt(n);
   }
   return last_size_t_big;
 }
