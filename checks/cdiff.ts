@@ -212,6 +212,11 @@ function cDmesg(rec: CRecord): string[] {
   return rec.stages.flatMap((s) => ((s.dmesg as string[]) ?? []).map((l) => `c dmesg: ${l}`)).slice(-6);
 }
 
+/** The one-line verdict of a cdiff run (the CLI prints it as a KTAP comment, review as a detail). */
+export function cdiffSummary(rep: CdiffReport): string {
+  return `${rep.ran} vectors ran on both sides, ${rep.agreed} agree, ${rep.ran - rep.agreed} disagree`;
+}
+
 /** Build the revision, run every vector both ways, judge. */
 export function runCdiff(opts: CdiffOptions): CdiffReport {
   const t0 = process.hrtime.bigint();

@@ -180,7 +180,8 @@ export interface JsonReport {
   results: JsonResult[];
 }
 
-const bigintSafe = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+/** JSON.stringify replacer: bigints as decimal strings (JSON has no 64-bit integers). */
+export const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
 export function jsonResult(r: VectorResult, index: number): JsonResult {
   return {

@@ -13,6 +13,7 @@ import { portMapDrift, PortMapDrift } from './portmap';
 import { FAMFS_C } from './rebuild';
 import { CDIFF_SUITE, cdiffSection, CdiffSection, fileAfterSeries, FileAfterSeries } from './review_cdiff';
 import { runVector, Status, Vector, VectorResult } from './vectors';
+import { bigintSafe } from './report';
 
 export { FAMFS_C };
 
@@ -219,5 +220,5 @@ export function reviewJson(r: Review, file: string): string {
     cdiff: { sources: r.cdiff.origin, ran: r.cdiff.ran, agreed: r.cdiff.agreed, findings: r.cdiff.findings, disagreements: r.cdiff.disagreements, seconds: r.cdiff.seconds },
     results: r.results.map((x) => ({ suite: x.vector.fn, id: x.vector.id, status: x.status, why: x.why ?? null, details: x.details ?? [], source: x.vector.source })),
   };
-  return JSON.stringify(doc, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
+  return JSON.stringify(doc, bigintSafe, 2) + '\n';
 }

@@ -7,7 +7,7 @@ import type { Patch } from './mail';
 import { inSeriesOrder } from './mail';
 import { applyHunk, FAMFS_KFMAP, rebuildSeries, RebuildError } from './rebuild';
 import { CdiffBuildError, CompilerMissing, CSources } from './cdiff_build';
-import { CdiffInput, Disagreement, runCdiff } from './cdiff';
+import { CdiffInput, cdiffSummary, Disagreement, runCdiff } from './cdiff';
 import type { Status, VectorResult } from './vectors';
 
 export const CDIFF_SUITE = 'cdiff';
@@ -127,7 +127,7 @@ export function cdiffSection(input: CdiffSectionInput): CdiffSection {
     const rep = runCdiff({ sources: sources.src, sourceArgs: input.repro, cases: input.cases });
     const summary = [
       ...sources.origin, `built in ${rep.build.seconds.toFixed(2)} s`,
-      `${rep.ran} vectors ran on both sides, ${rep.agreed} agree, ${rep.ran - rep.agreed} disagree`,
+      cdiffSummary(rep),
       ...rep.findings.map((f) => `C sanitizer finding (not judged): ${f}`),
     ];
     return {

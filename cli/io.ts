@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import { constants as bufferConstants } from 'buffer';
 import chalk from 'chalk';
 import { DaxError } from '../addon/index';
+import { bigintSafe } from '../checks/report';
 
 if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0;
 
@@ -110,7 +111,7 @@ export function writeOut(text: string | Uint8Array, file?: string): void {
 
 /** JSON with bigint as decimal strings. */
 export function jsonLine(o: unknown): string {
-  return JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(o, bigintSafe);
 }
 
 export function parseIntArg(v: unknown, what: string): bigint {
@@ -139,11 +140,11 @@ export function withStores<T>(fn: () => T): T {
 }
 
 /** Run `fn`, turning errors of the given kinds (bad input found below the CLI) into usage errors (exit 2). */
-export function usageOn<T>(kinds: (abstract new (...args: never[]) => Error)[], fn: () => T): T {
+export function usageOn<T>(kinds: (abstract new (...args: never[]) => Error)[], fn: () => T, prefix = ''): T {
   try {
     return fn();
   } catch (e) {
-    if (kinds.some((k) => e instanceof k)) throw new UsageError((e as Error).message);
+    if (kinds.some((k) => e instanceof k)) throw new UsageError(prefix + (e as Error).message);
     throw e;
   }
 }

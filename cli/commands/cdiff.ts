@@ -2,15 +2,15 @@
 //   [--format pretty|ktap|junit|json|jsonl] [--filter GLOB]... [--vectors PATH...] [--shard K/N]
 //   [--fail-nth N|all] [-o FILE] [--keep-build DIR]
 import type { Argv } from 'yargs';
-import { runCdiff, CdiffReport } from '../../checks/cdiff';
+import { cdiffSummary, runCdiff, CdiffReport } from '../../checks/cdiff';
 import { CdiffBuildError, CSources } from '../../checks/cdiff_build';
-import { VectorFileError, VectorResult } from '../../checks/vectors';
-import { closingLine, exitCode, toJsonLines, toJsonReport, toJunit, toKtap, totals } from '../../checks/report';
+import { bigintSafe, closingLine, exitCode, Indexed, JsonReport, toJsonLines, toJsonReport, toJunit, toKtap, totals } from '../../checks/report';
 import { parseShard, SelectError } from '../../checks/select';
 import { FORMATS, pretty as prettyReport, selectForCli } from './conformance';
-import { readMail } from '../../checks/mail';
+import { inSeriesOrder, readMail } from '../../checks/mail';
 import { FAMFS_C, FAMFS_KFMAP, rebuildSeries, RebuildError } from '../../checks/rebuild';
 import { readFileOrFail, writeOut, usageOn, UsageError } from '../io';
+import { mailBytes } from './series';
 
 function sources(argv: { 'c-source'?: string; kfmap?: string; uapi?: string; series?: string }): { src: CSources; args: string } {
   if (argv.series !== undefined) return seriesSources(argv.series);
@@ -25,15 +25,9 @@ function sources(argv: { 'c-source'?: string; kfmap?: string; uapi?: string; ser
 
 /** --series: famfs.c, famfs_kfmap.h and the uapi rebuilt from the series' own hunks. */
 function seriesSources(mbox: string): { src: CSources; args: string } {
-  const read = readMail(readFileOrFail(mbox));
+  const read = readMail(mailBytes(mbox));
   if (!read.patches.length) throw new UsageError(`${mbox}: no patches in it (${read.messages} messages)`);
-  let rebuilt;
-  try {
-    rebuilt = rebuildSeries(read.patches);
-  } catch (e) {
-    if (e instanceof RebuildError) throw new UsageError(`${mbox}: ${e.message}`);
-    throw e;
-  }
+  const rebuilt = usageOn([RebuildError], () => rebuildSeries(inSeriesOrder(read.patches)), `${mbox}: `);
   const famfs_c = rebuilt.files.get(FAMFS_C);
   if (famfs_c === undefined) throw new UsageError(`${mbox}: the series creates no ${FAMFS_C}`);
   const src: CSources = { famfs_c, kfmap: rebuilt.files.get(FAMFS_KFMAP) };
@@ -41,29 +35,29 @@ function seriesSources(mbox: string): { src: CSources; args: string } {
   return { src, args: `--series ${mbox}` };
 }
 
+const summary = (rep: CdiffReport): string[] => [`# cdiff: ${cdiffSummary(rep)}`, ...rep.findings.map((f) => `# C sanitizer finding: ${f}`)];
+
 const pretty = (rep: CdiffReport): string =>
   prettyReport(rep.results, { header: `; cdiff: built in ${rep.build.seconds.toFixed(2)} s`, beforeTotals: summary(rep) });
 
-function summary(rep: CdiffReport): string[] {
-  return [
-    `# cdiff: ${rep.ran} vectors ran on both sides, ${rep.agreed} agree, ${rep.ran - rep.agreed} disagree`,
-    ...rep.findings.map((f) => `# C sanitizer finding: ${f}`),
-  ];
-}
-
-/** KTAP/JUnit/JSON with the cdiff summary as comments (KTAP) or its own member / trailing record (JSON). */
-function formatted(fmt: string, rep: CdiffReport): string {
-  const rs: VectorResult[] = rep.results;
+/**
+ * KTAP with the cdiff summary as comments before the totals; JSON with a
+ * cdiff member and, for a shard, the shard so `report merge` joins it; JUnit
+ * and JSONL exactly as conformance writes them (JSONL stays readable as a
+ * --baseline), the summary on stderr.
+ */
+function formatted(fmt: string, rep: CdiffReport, results: Indexed[], shard: JsonReport['shard']): string {
   if (fmt === 'ktap') {
-    const k = toKtap(rs).split('\n');
-    const at = k.findIndex((l) => l.startsWith('# Totals'));
-    k.splice(at, 0, ...summary(rep));
+    const k = toKtap(results).split('\n');
+    k.splice(k.findIndex((l) => l.startsWith('# Totals')), 0, ...summary(rep));
     return k.join('\n');
   }
-  if (fmt === 'junit') return toJunit(rs);
-  const tail = { ran: rep.ran, agreed: rep.agreed, findings: rep.findings, disagreements: rep.disagreements, build_seconds: rep.build.seconds };
-  if (fmt === 'json') return JSON.stringify({ ...toJsonReport(rs, null), cdiff: tail }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
-  return toJsonLines(rs) + JSON.stringify({ cdiff: tail }) + '\n';
+  if (fmt === 'json') {
+    const cdiff = { ran: rep.ran, agreed: rep.agreed, findings: rep.findings, disagreements: rep.disagreements, build_seconds: rep.build.seconds };
+    return JSON.stringify({ ...toJsonReport(results, shard), cdiff }, bigintSafe, 2) + '\n';
+  }
+  process.stderr.write(summary(rep).join('\n') + '\n');
+  return fmt === 'junit' ? toJunit(results) : toJsonLines(results);
 }
 
 export function register(y: Argv): Argv {
@@ -83,17 +77,16 @@ export function register(y: Argv): Argv {
     const { src, args } = sources(argv);
     const fn = argv['fail-nth'];
     if (fn !== undefined && fn !== 'all' && !/^[1-9]\d*$/.test(fn)) throw new UsageError(`--fail-nth: expected a positive number or "all", got ${fn}`);
-    let rep: CdiffReport;
-    try {
-      const shard = argv.shard === undefined ? null : usageOn([SelectError], () => parseShard(argv.shard as string));
-      const cases = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard).cases;
-      if (!cases.length) throw new UsageError(`no vector matches ${(argv.filter ?? []).join(' ')}`);
-      rep = runCdiff({ sources: src, sourceArgs: args, cases, failNth: fn === undefined ? undefined : fn === 'all' ? 'all' : Number(fn), keepBuild: argv['keep-build'] });
-    } catch (e) {
-      if (e instanceof CdiffBuildError || e instanceof VectorFileError) throw new UsageError(e.message);
-      throw e;
-    }
-    writeOut(argv.format === 'pretty' ? pretty(rep) : formatted(argv.format, rep), argv.o);
+    const shard = argv.shard === undefined ? null : usageOn([SelectError], () => parseShard(argv.shard as string));
+    const sweep = fn === 'all';
+    // the sweep adds rows that no other shard can number, so its shards are not joined
+    if (sweep && shard && argv.format === 'json') throw new UsageError('--fail-nth all --shard K/N: --format json shards cannot be joined by report merge (run each shard for its own report and exit code)');
+    const { cases, total } = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard);
+    if (!cases.length) throw new UsageError(`no vector matches ${(argv.filter ?? []).join(' ')}`);
+    const rep = usageOn([CdiffBuildError], () => runCdiff({ sources: src, sourceArgs: args, cases, failNth: fn === undefined ? undefined : sweep ? 'all' : Number(fn), keepBuild: argv['keep-build'] }));
+    // each result numbered by its case's place in the whole (unsharded) run
+    const results: Indexed[] = rep.results.map((r, i) => ({ ...r, index: i < cases.length ? cases[i].index : undefined }));
+    writeOut(argv.format === 'pretty' ? pretty(rep) : formatted(argv.format, rep, results, shard && !sweep ? { ...shard, cases: total } : null), argv.o);
     // the report itself stays pure; people and CI read the counts on stderr
     if (argv.format !== 'pretty' || argv.o) process.stderr.write(closingLine(totals(rep.results)) + '\n');
     process.exitCode = exitCode(totals(rep.results));
