@@ -272,8 +272,9 @@ void put_dax(struct dax_device *dax_dev)
 int fs_dax_get(struct dax_device *dax_dev, void *holder, const struct dax_holder_operations *ops)
 {
 	if (!dax_dev->alive)
-		return -ENXIO;
-	if (dax_dev->busy || (dax_dev->holder && dax_dev->holder != holder))
+		return -ENODEV;
+	/* cmpxchg(&holder_data, NULL, holder): any holder at all, even this one, is -EBUSY */
+	if (dax_dev->busy || dax_dev->holder)
 		return -EBUSY;
 	dax_dev->holder = holder;
 	dax_dev->ops = ops;

@@ -13,7 +13,7 @@ import { S_ISDIR } from '../kernel/lib/namei';
 import { file, FAULT_FLAG_WRITE, iov_iter, iov_iter_new, iov_iter_ubuf, kiocb, READ, vm_area_struct, vm_fault, VM_FAULT_DONE_COW, VM_FAULT_FALLBACK, VM_FAULT_HWPOISON, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, vm_fault_name, VM_HUGEPAGE, VM_SHARED, WRITE } from '../kernel/lib/fs';
 import { arch, PMD_ORDER } from '../kernel/lib/params';
 import { KernelOops } from '../kernel/lib/oops';
-import type { dax_device } from '../kernel/lib/dax';
+import { dax_device, dax_poisoned } from '../kernel/lib/dax';
 import type { FusePeer } from './peer';
 import { FuseChannel } from './channel';
 import { SimMachine } from './machine';
@@ -30,7 +30,8 @@ export interface MountOptions {
 export type FaultOutcome = { ok: true; vm_fault: string; addr: bigint; len: bigint; order: number } | { ok: false; vm_fault: string; signal: 'SIGBUS'; code: 'BUS_ADRERR' | 'BUS_MCEERR_AR' };
 
 /** A page table entry: device memory (the dax pfn), or a private copy after copy-on-write. */
-type Pte = { anon?: undefined; addr: bigint; dev: dax_device; writable: boolean } | { anon: Uint8Array; writable: true };
+type DevicePte = { anon?: undefined; addr: bigint; dev: dax_device; writable: boolean };
+type Pte = DevicePte | { anon: Uint8Array; writable: true };
 
 interface Mapping {
   vma: vm_area_struct<inode>;
@@ -253,7 +254,7 @@ export class SimMount {
         else chunk.set(pte.anon.subarray(at, at + n));
       } else {
         const devoff = pte.addr + (p % arch.PAGE_SIZE);
-        if (poisoned(pte.dev, devoff, BigInt(n))) return { ok: false, at: p, vm_fault: 'HWPOISON', signal: 'SIGBUS', code: 'BUS_MCEERR_AR' };
+        if (dax_poisoned(pte.dev, devoff, BigInt(n))) return { ok: false, at: p, vm_fault: 'HWPOISON', signal: 'SIGBUS', code: 'BUS_MCEERR_AR' };
         if (write) pte.dev.store.write(Number(devoff), chunk);
         else pte.dev.store.read(Number(devoff), chunk);
       }
@@ -267,9 +268,8 @@ export class SimMount {
    * of a private mapping copies the page; the file system is not called and
    * the device is not written.
    */
-  private wp_page_copy(m: Mapping, pg: bigint, pte: Pte): FaultOutcome {
-    if (pte.anon) return { ok: true, vm_fault: 'NOPAGE', addr: 0n, len: arch.PAGE_SIZE, order: 0 };
-    if (poisoned(pte.dev, pte.addr, arch.PAGE_SIZE)) return { ok: false, vm_fault: 'HWPOISON', signal: 'SIGBUS', code: 'BUS_MCEERR_AR' };
+  private wp_page_copy(m: Mapping, pg: bigint, pte: DevicePte): FaultOutcome {
+    if (dax_poisoned(pte.dev, pte.addr, arch.PAGE_SIZE)) return { ok: false, vm_fault: 'HWPOISON', signal: 'SIGBUS', code: 'BUS_MCEERR_AR' };
     const page = new Uint8Array(Number(arch.PAGE_SIZE));
     pte.dev.store.read(Number(pte.addr), page);
     m.pages.set(pg, { anon: page, writable: true });
@@ -337,7 +337,3 @@ export function takeOops(): KernelOops | null {
   return o;
 }
 
-/** Does [off, off+len) of the device touch a poisoned range (a machine check on access)? */
-function poisoned(dev: dax_device, off: bigint, len: bigint): boolean {
-  return dev.poison.some(([s, e]) => off < e && off + len > s);
-}

@@ -3,6 +3,8 @@
 import { createWorld, WorldSpec } from '../sim/world';
 import { ERRNO } from '../kernel/lib/errno';
 import { dmesg_take } from '../kernel/lib/printk';
+import { DaxBus, fs_dax_get, fs_put_dax } from '../kernel/lib/dax';
+import { MemoryStore } from '../sim/stores';
 
 const file = { path: 'f', fmap: { file_size: '0x400000', extents: [{ se_devindex: 0, se_offset: '0x200000', se_len: '0x400000' }] } };
 const world = (extra: Partial<WorldSpec> = {}) => createWorld({ files: [file], ...extra });
@@ -75,5 +77,23 @@ describe('MAP_PRIVATE write faults (fs/dax.c dax_fault_cow_page, mm/memory.c wp_
     const id = w.mnt.mmap(w.mnt.open('/f'), 0n, 0x400000n, false);
     expect(w.machine.memoryFailure('/dev/dax0.0', 0x200000n, 4096n)).toBe(0);
     expect(w.mnt.fault(id, 0n, true)).toMatchObject({ ok: false, vm_fault: 'HWPOISON', code: 'BUS_MCEERR_AR' });
+  });
+});
+
+describe('fs_dax_get as the "dax: prepare for famfs" patch has it (drivers/dax/super.c)', () => {
+  // found by review against the patch: the model returned -ENXIO for a dead
+  // device and let the same holder take a device twice
+  const ops = { notify_failure: () => 0 };
+  test('a dead device is -ENODEV; a held device is -EBUSY even for its own holder (cmpxchg from NULL)', () => {
+    const bus = new DaxBus();
+    const dev = bus.register(1, 'dax0.0', new MemoryStore(1n << 21n));
+    const fc = {};
+    expect(fs_dax_get(dev, fc, ops)).toBe(0);
+    expect(fs_dax_get(dev, fc, ops)).toBe(-ERRNO.EBUSY);
+    expect(fs_dax_get(dev, {}, ops)).toBe(-ERRNO.EBUSY);
+    fs_put_dax(dev, fc);
+    expect(fs_dax_get(dev, {}, ops)).toBe(0);
+    bus.kill(1);
+    expect(fs_dax_get(bus.byDevno(1)!, {}, ops)).toBe(-ERRNO.ENODEV);
   });
 });

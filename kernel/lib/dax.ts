@@ -2,7 +2,7 @@
 // the dax_device objects famfs holds, looked up by devno, with exclusive holders
 // and notify_failure. Bytes live in a DaxStore that sim/ provides (memory, file,
 // mmap of a real /dev/daxX.Y); the kernel never knows which.
-import { EBUSY, EFAULT, EIO, ENXIO } from './errno';
+import { EBUSY, EFAULT, EIO, ENODEV, ENXIO } from './errno';
 
 /** Where a dax device's bytes live. Offsets are device byte offsets. */
 export interface DaxStore {
@@ -12,7 +12,7 @@ export interface DaxStore {
   read(off: number, dst: Uint8Array): void;
   /** copy src into device bytes at off */
   write(off: number, src: Uint8Array): void;
-  /** zero-copy view when the store has one (memory, mmap), else null */
+  /** zero-copy view when the store has one (memory), else null */
   view?(off: number, len: number): Uint8Array | null;
   close?(): void;
 }
@@ -71,10 +71,14 @@ export function put_dax(dev: dax_device): void {
   dev.refcount--;
 }
 
-/** fs_dax_get(): become the exclusive holder (-EBUSY if someone else is). */
+/**
+ * fs_dax_get() (the "dax: prepare for famfs" patch, drivers/dax/super.c): a
+ * dead device is -ENODEV; holder_data is taken by cmpxchg(NULL -> holder), so
+ * a device that already has a holder, even this same one, is -EBUSY.
+ */
 export function fs_dax_get(dev: dax_device, holder: unknown, ops: dax_holder_operations): number {
-  if (!dev.alive) return -ENXIO;
-  if (dev.holder_data !== null && dev.holder_data !== holder) return -EBUSY;
+  if (!dev.alive) return -ENODEV;
+  if (dev.holder_data !== null) return -EBUSY;
   dev.holder_data = holder;
   dev.holder_ops = ops;
   return 0;
@@ -101,10 +105,15 @@ export function dax_holder_notify_failure(dev: dax_device, offset: bigint, len: 
   return dev.holder_ops.notify_failure(dev, offset, len, mf_flags);
 }
 
-/** Whether [off, off + len) meets a poisoned range (a plain loop: no closure per access, nothing on a clean device). */
+/** Whether [off, off + len) meets a poisoned range (a plain loop: no closure per access). */
 function poisoned(dev: dax_device, off: bigint, len: bigint): boolean {
   for (const [s, e] of dev.poison) if (off < e && off + len > s) return true;
   return false;
+}
+
+/** Does [off, off + len) of the device touch poison (nothing to walk on a clean device)? The mm's machine check on a mapped access asks the same. */
+export function dax_poisoned(dev: dax_device, off: bigint, len: bigint): boolean {
+  return dev.poison.length !== 0 && poisoned(dev, off, len);
 }
 
 /**
@@ -119,6 +128,6 @@ export function dax_direct_access(dev: dax_device, off: bigint, len: bigint): bi
   if (off < 0n || off >= size) return -EFAULT;
   const left = size - off;
   const avail = left < len ? left : len;
-  if (dev.poison.length !== 0 && poisoned(dev, off, avail)) return -EIO;
+  if (dax_poisoned(dev, off, avail)) return -EIO;
   return avail;
 }
