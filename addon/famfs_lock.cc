@@ -3,10 +3,6 @@
 // file description, so the kernel drops it when the process dies (kill -9
 // included) — no stale lock file to clean up. Errors carry the errno name in
 // .code and -errno in .errno.
-//
-// storePair writes the log header's two u64 counters (next_seqnum,
-// next_index) with a single 16-byte store: a process killed at any instant
-// leaves either both old or both new values, never one of each.
 #include "module.h"
 #include <cerrno>
 #include <cstdint>
@@ -14,9 +10,6 @@
 #include <ctime>
 #include <string>
 #include <sys/file.h>
-#if defined(__x86_64__)
-#include <emmintrin.h>
-#endif
 
 namespace {
 
@@ -80,39 +73,9 @@ Napi::Value Funlock(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
-// storePair(view, lo, hi): view is a 16-byte, 16-aligned Uint8Array; lo and hi
-// (bigint) land little-endian at view[0..7] and view[8..15] in one store.
-Napi::Value StorePair(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsBigInt() || !info[2].IsBigInt()) {
-    SyscallError(env, EINVAL, "storePair(view, lo, hi): bad arguments").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != napi_uint8_array || ta.ByteLength() != 16) {
-    SyscallError(env, EINVAL, "storePair: view must be a 16-byte Uint8Array").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  uint8_t *p = static_cast<uint8_t *>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-  if (reinterpret_cast<uintptr_t>(p) % 16 != 0) {
-    SyscallError(env, EINVAL, "storePair: view must be 16-byte aligned").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  bool lossless = true;
-  uint64_t lo = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
-  uint64_t hi = info[2].As<Napi::BigInt>().Uint64Value(&lossless);
-#if defined(__x86_64__)
-  _mm_store_si128(reinterpret_cast<__m128i *>(p), _mm_set_epi64x((long long)hi, (long long)lo));  // one movdqa
-#else
-  __atomic_store_n(reinterpret_cast<unsigned __int128 *>(p), ((unsigned __int128)hi << 64) | lo, __ATOMIC_SEQ_CST);
-#endif
-  return env.Undefined();
-}
-
 }  // namespace
 
 void RegisterLock(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("funlock", Napi::Function::New(env, Funlock));
-  exports.Set("storePair", Napi::Function::New(env, StorePair));
 }

@@ -1,11 +1,7 @@
 // make fuzz: a long campaign (FUZZ_RUNS payloads, default 10^6).
-import { bytesToHex, encodeFmap } from '../uapi/fmap_codec';
-import { fuzzPayload, fuzzImage, Progress } from './fuzzlib';
+import { bytesToHex } from '../uapi/fmap_codec';
+import { FUZZ_BASES as bases, fuzzPayload, fuzzImage, Progress } from './fuzzlib';
 
-const bases = [
-  encodeFmap({ file_size: '0x500000', extents: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x1000000', se_len: '0x200000' }] }),
-  encodeFmap({ ext_type: 'interleave', file_size: '0xc00000', iexts: [{ ie_chunk_size: '0x200000', ie_nbytes: '0x800000', strips: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x800000', se_len: '0x400000' }] }, { ie_chunk_size: '0x200000', ie_nbytes: '0x400000', strips: [{ se_offset: '0x2000000', se_len: '0x200000' }, { se_offset: '0x3000000', se_len: '0x200000' }] }] }),
-];
 const runs = Number(process.env.FUZZ_RUNS ?? 1e6);
 const t0 = Date.now();
 let accepted = 0, bad = 0;

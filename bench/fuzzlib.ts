@@ -12,7 +12,7 @@ import { iomap_zero } from '../kernel/lib/iomap';
 import { KernelOops } from '../kernel/lib/oops';
 import { dmesg_take } from '../kernel/lib/printk';
 import { createWorld } from '../sim/world';
-import { bytesToHex } from '../uapi/fmap_codec';
+import { bytesToHex, encodeFmap } from '../uapi/fmap_codec';
 import { judgeResolution } from '../sim/fmap_oracle';
 import { fuzzImageContents, rng } from '../sim/image/fuzz_oracle';
 
@@ -119,3 +119,9 @@ export function fuzzPayload(base: Uint8Array, seed: number): FuzzOutcome {
 export function fuzzImage(seed: number): { ok: boolean; why?: string; clean: boolean } {
   return fuzzImageContents(seed);
 }
+
+/** The two base payloads fuzzing mutates (a simple and an interleaved fmap); the bench's C reference parses the same. */
+export const FUZZ_BASES = [
+  encodeFmap({ file_size: '0x500000', extents: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x1000000', se_len: '0x200000' }] }),
+  encodeFmap({ ext_type: 'interleave', file_size: '0xc00000', iexts: [{ ie_chunk_size: '0x200000', ie_nbytes: '0x800000', strips: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x800000', se_len: '0x400000' }] }, { ie_chunk_size: '0x200000', ie_nbytes: '0x400000', strips: [{ se_offset: '0x2000000', se_len: '0x200000' }, { se_offset: '0x3000000', se_len: '0x200000' }] }] }),
+];

@@ -145,16 +145,16 @@ export function printRows(rows: Row[], out: (s: string) => void = console.log): 
   }
 }
 
+/** bench/results (git-ignored, so absent on a fresh clone until the first write): made here. */
 export function resultsDir(): string {
-  return path.resolve(__dirname, '..', '..', 'bench', 'results');
+  const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** bench/results/latest.json: {"rows":[...]} (an output, ignored by git). */
 export function writeResults(rows: Row[], extra: Record<string, unknown> = {}): string {
-  const dir = resultsDir();
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'latest.json');
-  const strip = rows.map((r) => ({ ...r, reference: r.reference ? { name: r.reference.name, median: r.reference.median, unit: r.reference.unit, samples: r.reference.samples } : null }));
-  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, samples_per_row: SAMPLES, ...extra, rows: strip }, null, 1) + '\n');
+  const file = path.join(resultsDir(), 'latest.json');
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, samples_per_row: SAMPLES, ...extra, rows }, null, 1) + '\n');
   return file;
 }

@@ -58,4 +58,3 @@ export function heapRow(name: string, n: number, target: Target | null): Row {
   return makeRow(name, 'MiB', after, { name: 'the same world before the opens', samples: before }, target);
 }
 
-export { median };

@@ -8,13 +8,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { encodeFmap } from '../uapi/fmap_codec';
 import { CReference, interleave, makeRow, nsPerOp, printRows, resultsDir, Row, SAMPLES, Target, wallMs, writeResults } from './lib';
 import { interleavedFmap, resolveRow, simpleFmap } from './resolve';
 import { readRows } from './read';
 import { heapRow, openRow } from './open';
 import { buildFullImage, removeImage, timeFsck } from './image_full';
-import { fuzzPayload } from './fuzzlib';
+import { FUZZ_BASES, fuzzPayload } from './fuzzlib';
 import { scalingMarkdown, updateDocs } from './scaling';
 import { benchRows as cdiffRows } from './cdiff';
 
@@ -54,10 +53,6 @@ async function fsckRow(name: string, entries: number | undefined, loglen: bigint
   }
 }
 
-const FUZZ_BASES = [
-  encodeFmap({ file_size: '0x500000', extents: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x1000000', se_len: '0x200000' }] }),
-  encodeFmap({ ext_type: 'interleave', file_size: '0xc00000', iexts: [{ ie_chunk_size: '0x200000', ie_nbytes: '0x800000', strips: [{ se_offset: '0x200000', se_len: '0x400000' }, { se_offset: '0x800000', se_len: '0x400000' }] }, { ie_chunk_size: '0x200000', ie_nbytes: '0x400000', strips: [{ se_offset: '0x2000000', se_len: '0x200000' }, { se_offset: '0x3000000', se_len: '0x200000' }] }] }),
-];
 
 /** Fuzz payloads/s through bench/fuzzlib.ts (parse + open + resolution), against the C parse of the base payloads. */
 async function fuzzRow(c: CReference): Promise<Row> {

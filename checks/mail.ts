@@ -23,7 +23,6 @@
 //     oldLines, newStart, newLines, header (the @@ line), context (git's
 //     function header after the second @@) and lines (each with its ' ', '+',
 //     '-' or '\' prefix).
-//   isPatchText(text): does this (decoded) text carry a diff at all.
 //   inSeriesOrder(patches): numbered patches sorted by number (stable), as b4 applies them.
 //   A gzipped input (lore's t.mbox.gz) is unpacked first, up to MAX_GUNZIPPED;
 //   an unreadable one throws MailError.
@@ -299,10 +298,6 @@ export function parseDiff(text: string): { files: FileDiff[]; problems: string[]
     i++;
   }
   return { files, problems };
-}
-
-export function isPatchText(text: string): boolean {
-  return parseDiff(text).files.length > 0;
 }
 
 // ---- the door -------------------------------------------------------------------

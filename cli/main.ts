@@ -2,6 +2,7 @@
 import yargs, { Argv, Options } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError, CheckFailed, EXIT_USAGE, EXIT_FAIL, EXIT_OK } from './io';
+import { HARNESS_VERSION } from '../checks/report';
 import * as abi from './commands/abi';
 import * as fmap from './commands/fmap';
 import * as conformance from './commands/conformance';
@@ -62,7 +63,7 @@ function checkValues(argv: Record<string, unknown>): void {
 
 export function main(argv = hideBin(process.argv)): void {
   quietOnClosedPipe();
-  let y = valuesRequired(yargs(argv)).scriptName('famfs-harness').strict().help().version('0.1.0')
+  let y = valuesRequired(yargs(argv)).scriptName('famfs-harness').strict().help().version(HARNESS_VERSION)
     .usage('$0 <command>: emulation harness for the famfs-in-fuse kernel series (v9)')
     .middleware((a) => checkValues(a), true)
     .fail((msg, err) => (err instanceof CheckFailed ? fatal(err.message, EXIT_FAIL) : fatal(err ? err.message : msg)));

@@ -46,15 +46,16 @@ function direct_access(map: iomap, dev_pos: bigint, len: bigint): bigint | numbe
 export function dax_iomap_rw<I extends DaxInode>(iocb: kiocb<I>, iter: iov_iter, ops: iomap_ops<I>): number {
   const inode = iocb.ki_filp.f_inode;
   const write = iter.rw === WRITE;
+  if (iter.count <= 0) return 0; // nothing to do (ki_pos += 0)
   let pos = iocb.ki_pos;
   let length = size_t(iter.count);
   if (!write) {
     // end = min(pos + length, i_size); nothing to do when pos >= end
-    if (iter.count <= 0 || pos >= inode.i_size) return 0;
+    if (pos >= inode.i_size) return 0;
     if (inode.i_size - pos < length) length = inode.i_size - pos;
   }
   const flags = IOMAP_DAX | (write ? IOMAP_WRITE : 0);
-  let left = iter.count > 0 ? u64_to_number(length) : 0; // in (0, iov_iter_count]: exact
+  let left = u64_to_number(length); // in (0, iov_iter_count]: exact
   let done = 0;
   let ret = 0;
   const map = spare_map ? iomap_reset(spare_map) : iomap_zero();

@@ -3,15 +3,13 @@
 // (interleaved) allocator with its bucket arithmetic. Deterministic: the bucket
 // shuffle is seeded.
 import { FAMFS_ALLOC_UNIT, FAMFS_MAX_NBUCKETS, FAMFS_MAX_SIMPLE_EXTENTS } from './format';
-import type { LogEntry, LogExtent } from './image';
+import type { LogExtent } from './image';
 
 export class AllocBitmap {
   /** per allocation unit: how many extents claim it */
   readonly counts: Uint16Array;
   readonly nau: number;
   collisions = 0;
-  /** extents that run past the end of the device */
-  beyond = 0;
 
   constructor(readonly devsize: bigint, readonly au = FAMFS_ALLOC_UNIT) {
     this.nau = Number(devsize / au);
@@ -23,7 +21,6 @@ export class AllocBitmap {
     if (len === 0n) return;
     const first = off / this.au;
     const last = (off + len - 1n) / this.au;
-    if (last >= BigInt(this.nau)) this.beyond++;
     for (let i = Number(first); i <= Math.min(Number(last), this.nau - 1); i++) {
       if (this.counts[i]++) this.collisions++;
     }
@@ -48,17 +45,6 @@ export class AllocBitmap {
     for (const c of this.counts) if (c) n++;
     return n;
   }
-}
-
-/** put_sb_log_into_bitmap() + every FILE entry's extents and strips. */
-export function bitmapFromLog(entries: LogEntry[], devsize: bigint, logOffset: bigint, logLen: bigint): AllocBitmap {
-  const bm = new AllocBitmap(devsize);
-  bm.mark(0n, logOffset + logLen);
-  for (const e of entries) {
-    if (e.type !== 'file') continue;
-    for (const x of e.interleave ? e.interleave.strips : e.extents) bm.mark(x.offset, x.len);
-  }
-  return bm;
 }
 
 export interface InterleaveParam {

@@ -2,7 +2,6 @@
 // famfs's order (famfs_check_super, famfs_validate_log_header), every log entry
 // checked (seqnum == index, entry CRC), entries decoded into a typed model.
 import { decodeStruct, encodeStruct, encodeStructInto, cstring } from '../../uapi/layout';
-import { lockAddon } from './lock';
 import type { DaxStore } from '../../kernel/lib/dax';
 import {
   famfs_log, famfs_log_add_daxdev, famfs_log_entry, famfs_log_entry_type, famfs_log_ext_type, famfs_log_file_meta,
@@ -292,13 +291,12 @@ export class FamfsImage {
     return index;
   }
 
-  /** next_seqnum and next_index (the header crc does not cover them), never one without the other. */
+  /**
+   * next_seqnum and next_index (the header crc does not cover them), never one
+   * without the other: one 16-byte write call, a pwrite (a signal cannot cut
+   * it) or one copy inside the addon.
+   */
   private storeCounters(at: bigint, seqnum: bigint, index: bigint): void {
-    const native = lockAddon();
-    const mapped = this.store.kind === 'mmap' || this.store.kind === 'devdax';
-    const v = mapped && native && at % 16n === 0n ? this.store.view?.(Number(at), 16) : null;
-    if (v && native) { native.storePair(v, seqnum, index); return; }
-    // otherwise one 16-byte write call: a pwrite (cannot be cut by a signal) or one copy in the addon
     const counters = new Uint8Array(16);
     const dv = new DataView(counters.buffer);
     dv.setBigUint64(0, seqnum, true);

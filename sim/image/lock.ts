@@ -10,7 +10,6 @@ import { ImageError } from './image';
 interface LockNative {
   flock(fd: number, exclusive: boolean, timeoutMs: number): void;
   funlock(fd: number): void;
-  storePair(view: Uint8Array, lo: bigint, hi: bigint): void;
 }
 
 /** The addon's lock part, or null when the addon is not built. */
