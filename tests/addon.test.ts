@@ -156,7 +156,8 @@ d('famfs_mmap addon', () => {
   const canMount = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v mount && command -v umount'], { encoding: 'utf8' }).status === 0;
   (canMount ? test : test.skip)('a bus error inside the copy (write to a full tmpfs) is an EIO error naming the offset', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-tiny-'));
-    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status !== 0) { fs.rmdirSync(dir); return; }
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
+    if (mounted.status !== 0) { fs.rmdirSync(dir); throw new Error(`mount -t tmpfs failed (${mounted.stderr.trim()}): the test cannot run, so it does not pass`); }
     try {
       const p = path.join(dir, 'f');
       fs.writeFileSync(p, '');

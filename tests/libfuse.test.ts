@@ -260,7 +260,6 @@ describe('a libfuse server that claims FUSE_DAX_FMAP but has no GET_FMAP handler
 
 describe('a server that fails', () => {
   test('death mid-request: the kernel sees the fd close, the call gets -ENOTCONN, later calls too', async () => {
-    const t0 = Date.now();
     const got: number[] = [];
     const r = await withServer(['--file', 'f:10:1', '--die-on', 'OPEN'], (w) => {
       got.push(w.mnt.open('/f', 0), w.mnt.open('/f', 0), w.mnt.refresh('/f'));
@@ -268,7 +267,7 @@ describe('a server that fails', () => {
     expect(got).toEqual([-107, -107, -107]);
     expect(r.notes.join('\n')).toMatch(/closed the fuse device with OPEN unique \d+ in flight/);
     expect(r.exit.code).toBe(3);
-    expect(Date.now() - t0).toBeLessThan(8000); // EOF, not the reply timeout
+    expect(r.notes.join('\n')).not.toMatch(/no reply to/); // EOF ended it, not the reply timeout
     expect(entries(r, 'OPEN', 'reply').length).toBe(0);
   });
 

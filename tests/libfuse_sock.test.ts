@@ -40,8 +40,7 @@ describe('seqpacket socketpair', () => {
     const t0 = Date.now();
     expect(sock.recv(b, 64, 150)).toEqual({ status: 'timeout' });
     const waited = Date.now() - t0;
-    expect(waited).toBeGreaterThanOrEqual(140);
-    expect(waited).toBeLessThan(5000);
+    expect(waited).toBeGreaterThanOrEqual(140); // the bound is honoured (a hang is jest's timeout)
     sock.close(a);
     sock.close(b);
   });
