@@ -57,4 +57,29 @@ describe('shards joined', () => {
     expect(partial.status).toBe(2);
     expect(partial.stderr).toMatch(/^famfs-harness: shard\(s\) 1, 2 of 3 missing\n$/);
   });
+
+  // found in review: cdiff's JSON had "shard": null (merge refused its shards)
+  // and its JSONL a trailing {cdiff} record (--baseline refused it)
+  const gcc = spawnSync('gcc', ['--version']).status === 0;
+  (built && gcc ? test : test.skip)('through the CLI: cdiff --shard K/N --format json joins; its jsonl is a baseline', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-cdshard-'));
+    const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 });
+    const C = path.resolve(__dirname, 'fixtures', 'cdiff', 'famfs.c');
+    const sel = ['--c-source', C, '--filter', 'famfs_fuse_meta_alloc'];
+    const files = [1, 2].map((k) => {
+      const f = path.join(tmp, `cd${k}.json`);
+      expect(run('cdiff', ...sel, '--shard', `${k}/2`, '--format', 'json', '-o', f).status).toBe(0);
+      return f;
+    });
+    const merged = run('report', 'merge', ...files, '--format', 'json');
+    expect(merged.status).toBe(0);
+    const whole = JSON.parse(run('cdiff', ...sel, '--format', 'json').stdout);
+    expect(JSON.parse(merged.stdout).results.map((r: { id: string }) => r.id)).toEqual(whole.results.map((r: { id: string }) => r.id));
+    const jsonl = path.join(tmp, 'cd.jsonl');
+    expect(run('cdiff', ...sel, '--format', 'jsonl', '-o', jsonl).status).toBe(0);
+    const base = run('conformance', '--filter', 'famfs_fuse_meta_alloc', '--baseline', jsonl);
+    expect(base.status).toBe(0);
+    expect(base.stdout).toMatch(/0 new failure\(s\)/);
+    expect(run('cdiff', ...sel, '--fail-nth', 'all', '--shard', '1/2', '--format', 'json').stderr).toMatch(/cannot be joined by report merge/);
+  });
 });

@@ -5,8 +5,7 @@ import type { Argv } from 'yargs';
 import { cdiffSummary, runCdiff, CdiffReport } from '../../checks/cdiff';
 import { CdiffBuildError, CSources } from '../../checks/cdiff_build';
 import { bigintSafe, closingLine, exitCode, Indexed, JsonReport, toJsonLines, toJsonReport, toJunit, toKtap, totals } from '../../checks/report';
-import { parseShard, SelectError } from '../../checks/select';
-import { FORMATS, pretty as prettyReport, selectForCli } from './conformance';
+import { FILTER_OPTION, FORMATS, pretty as prettyReport, selectedOrFail, shardOption, VECTORS_OPTION } from './conformance';
 import { inSeriesOrder, readMail } from '../../checks/mail';
 import { FAMFS_C, FAMFS_KFMAP, rebuildSeries, RebuildError } from '../../checks/rebuild';
 import { readFileOrFail, writeOut, usageOn, UsageError } from '../io';
@@ -67,9 +66,9 @@ export function register(y: Argv): Argv {
     .option('uapi', { type: 'string', describe: 'its uapi fuse.h famfs definitions (default: generated from our layouts)' })
     .option('series', { type: 'string', describe: 'rebuild famfs.c, famfs_kfmap.h and the uapi from a patch series (mbox)' })
     .option('format', { choices: FORMATS, default: 'pretty' as const, describe: 'pretty, ktap, junit, json (one document, with a cdiff member) or jsonl, as for conformance' })
-    .option('filter', { type: 'string', array: true, describe: 'run only matching cases; repeatable; globs as for conformance (*, ?, {a,b}, SUITE.CASE)' })
+    .option('filter', FILTER_OPTION)
     .option('shard', { type: 'string', describe: 'run shard K of N (K/N) of the selected cases, e.g. to split --fail-nth all over a CI matrix' })
-    .option('vectors', { type: 'string', array: true, describe: 'vector files or folders (default: the built-in set)' })
+    .option('vectors', VECTORS_OPTION)
     .option('fail-nth', { type: 'string', describe: 'fail the Nth allocation in every case, or "all" to sweep every allocation' })
     .option('keep-build', { type: 'string', describe: 'build in this folder and keep it' })
     .option('o', { alias: 'output', type: 'string', describe: 'write the report here' }),
@@ -77,12 +76,11 @@ export function register(y: Argv): Argv {
     const { src, args } = sources(argv);
     const fn = argv['fail-nth'];
     if (fn !== undefined && fn !== 'all' && !/^[1-9]\d*$/.test(fn)) throw new UsageError(`--fail-nth: expected a positive number or "all", got ${fn}`);
-    const shard = argv.shard === undefined ? null : usageOn([SelectError], () => parseShard(argv.shard as string));
+    const shard = shardOption(argv.shard);
     const sweep = fn === 'all';
     // the sweep adds rows that no other shard can number, so its shards are not joined
     if (sweep && shard && argv.format === 'json') throw new UsageError('--fail-nth all --shard K/N: --format json shards cannot be joined by report merge (run each shard for its own report and exit code)');
-    const { cases, total } = selectForCli(argv.vectors as string[] | undefined, argv.filter, shard);
-    if (!cases.length) throw new UsageError(`no vector matches ${(argv.filter ?? []).join(' ')}`);
+    const { cases, total } = selectedOrFail(argv.vectors as string[] | undefined, argv.filter, shard);
     const rep = usageOn([CdiffBuildError], () => runCdiff({ sources: src, sourceArgs: args, cases, failNth: fn === undefined ? undefined : sweep ? 'all' : Number(fn), keepBuild: argv['keep-build'] }));
     // each result numbered by its case's place in the whole (unsharded) run
     const results: Indexed[] = rep.results.map((r, i) => ({ ...r, index: i < cases.length ? cases[i].index : undefined }));

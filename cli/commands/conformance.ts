@@ -42,18 +42,32 @@ const readBaseline = (file: string): Indexed[] =>
 
 export const FORMATS = ['pretty', 'ktap', 'junit', 'json', 'jsonl'] as const;
 
+/** The selection options conformance and cdiff share (as DAX_OPTION is shared in io.ts). */
+export const FILTER_OPTION = { type: 'string', array: true, describe: 'run only matching cases; repeatable (any match counts). Globs with *, ? and {a,b} over a case id or a C function name, or SUITE.CASE for both' } as const;
+export const VECTORS_OPTION = { type: 'string', array: true, describe: 'vector files or folders (default: the built-in set)' } as const;
+
+/** --shard K/N, or null without it; a malformed one is a usage error. */
+export const shardOption = (s: string | undefined): Shard | null => (s === undefined ? null : usageOn([SelectError], () => parseShard(s)));
+
+/** The selected cases; none is a usage error naming the filters. */
+export function selectedOrFail(paths: string[] | undefined, filters: readonly string[] | undefined, shard: Shard | null): { cases: Selected[]; total: number } {
+  const sel = selectForCli(paths, filters, shard);
+  if (!sel.cases.length) throw new UsageError(`no vector matches ${(filters ?? []).join(' ')}`);
+  return sel;
+}
+
 export function register(y: Argv): Argv {
   return y.command('conformance', 'run the test vectors against the port', (a) => a
     .option('format', { choices: FORMATS, default: 'pretty' as const, describe: 'pretty (for people); ktap (kunit.py parse reads it); junit (Jenkins xunit junit-10.xsd); json (one document); jsonl (one object per case, then a totals line)' })
-    .option('filter', { type: 'string', array: true, describe: 'run only matching cases; repeatable (any match counts). Globs with *, ? and {a,b} over a case id or a C function name, or SUITE.CASE for both' })
+    .option('filter', FILTER_OPTION)
     .option('list', { type: 'boolean', describe: 'print the selected cases, one SUITE.CASE per line, without running them' })
-    .option('vectors', { type: 'string', array: true, describe: 'vector files or folders (default: the built-in set)' })
+    .option('vectors', VECTORS_OPTION)
     .option('baseline', { type: 'string', describe: 'a previous run\'s --format json (or jsonl) report: list new failures, fixed cases and XFAIL->XPASS; exit 1 only on a regression' })
     .option('shard', { type: 'string', describe: 'run shard K of N (K/N, 1-based): a deterministic round-robin split of the selected cases; join the shards\' --format json with `report merge`' })
     .option('series', { type: 'string', describe: 'an mbox or patch (mail as delivered): run only the vectors of the C functions the series defines or changes' })
     .option('o', { alias: 'output', type: 'string', describe: 'write the report to this file instead of stdout' }),
   (argv) => {
-    const shard = argv.shard === undefined ? null : usageOn([SelectError], () => parseShard(argv.shard as string));
+    const shard = shardOption(argv.shard);
     const series = argv.series === undefined ? undefined : readSeries(String(argv.series));
     const keep = series && touchesVector(series);
     if (argv.list) {
